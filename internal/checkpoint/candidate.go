@@ -1,0 +1,279 @@
+package checkpoint
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/buger/jsonparser"
+	kgzip "github.com/klauspost/compress/gzip"
+
+	"github.com/suricron/suricron/internal/eve"
+)
+
+const (
+	headMax   = 4096     // bytes of the first line hashed for identity
+	anchorMax = 256      // bytes before the offset hashed as the anchor
+	tsWindow  = 64 << 10 // how far into a file to look for a parseable timestamp
+)
+
+// candidate is one file of the eve.json family, opened once per run; all
+// reads go through this fd, so a rename during the run changes nothing.
+type candidate struct {
+	path    string
+	f       *os.File
+	gz      bool
+	live    bool
+	size    int64 // raw size at open; the live file is read up to here only
+	mtime   time.Time
+	dev     uint64
+	ino     uint64
+	head    string // "" when the file has no complete first line yet
+	headLen int
+	firstTS string
+	tsTime  time.Time
+	suffix  suffixKey
+}
+
+// openCandidate opens path, fstats the fd (never stat-then-open: a rotation
+// could slip in between) and computes identity and first timestamp.
+func openCandidate(path string, live bool) (*candidate, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	c := &candidate{path: path, f: f, live: live, size: fi.Size(), mtime: fi.ModTime()}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		c.dev, c.ino = uint64(st.Dev), st.Ino
+	}
+	var magic [2]byte
+	n, _ := f.ReadAt(magic[:], 0)
+	c.gz = eve.IsGzip(magic[:n])
+	if err := c.identify(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("read head of %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// reader returns the uncompressed content from offset 0. For a plain file
+// it is bounded by the size seen at open.
+func (c *candidate) reader() (io.Reader, func(), error) {
+	if !c.gz {
+		return io.NewSectionReader(c.f, 0, c.size), func() {}, nil
+	}
+	zr, err := kgzip.NewReader(io.NewSectionReader(c.f, 0, c.size))
+	if err != nil {
+		return nil, nil, fmt.Errorf("gzip %s: %w", c.path, err)
+	}
+	return zr, func() { zr.Close() }, nil
+}
+
+func (c *candidate) identify() error {
+	r, done, err := c.reader()
+	if err != nil {
+		return err
+	}
+	defer done()
+	buf := make([]byte, tsWindow)
+	n, err := io.ReadFull(r, buf)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		if n == 0 {
+			return err
+		}
+	}
+	buf = buf[:n]
+	c.head, c.headLen = headHash(buf)
+	c.firstTS, c.tsTime = firstTimestamp(buf)
+	return nil
+}
+
+// headHash hashes the first line including its '\n' (at most headMax bytes),
+// after leading NULs that a non-O_APPEND writer leaves after copytruncate.
+func headHash(b []byte) (string, int) {
+	b = bytes.TrimLeft(b, "\x00")
+	lim := b
+	if len(lim) > headMax {
+		lim = lim[:headMax]
+	}
+	if i := bytes.IndexByte(lim, '\n'); i >= 0 {
+		lim = lim[:i+1]
+	} else if len(lim) < headMax {
+		return "", 0 // no complete first line yet
+	}
+	sum := sha256.Sum256(lim)
+	return hex.EncodeToString(sum[:]), len(lim)
+}
+
+// firstTimestamp finds the first line in b whose timestamp parses; a torn
+// leading fragment must not hide the file's age (tailing.md §5 bug 1).
+func firstTimestamp(b []byte) (string, time.Time) {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return "", time.Time{}
+		}
+		line := bytes.TrimLeft(b[:i], "\x00")
+		b = b[i+1:]
+		v, err := jsonparser.GetString(line, "timestamp")
+		if err != nil {
+			continue
+		}
+		if t, err := eve.ParseTime(v); err == nil {
+			return v, t
+		}
+	}
+	return "", time.Time{}
+}
+
+// anchorAt hashes the bytes [offset-anchorMax, offset). For a gzip file it
+// decompresses up to offset (resuming inside a .gz is O(offset)); it returns
+// the reader positioned at offset so the caller can continue from there.
+func (c *candidate) anchorAt(offset int64) (anchor string, n int, r io.Reader, done func(), err error) {
+	start := offset - anchorMax
+	if start < 0 {
+		start = 0
+	}
+	n = int(offset - start)
+	win := make([]byte, n)
+	rd, done, err := c.reader()
+	if err != nil {
+		return "", 0, nil, nil, err
+	}
+	if _, err := io.CopyN(io.Discard, rd, start); err != nil {
+		done()
+		return "", 0, nil, nil, errShort
+	}
+	if _, err := io.ReadFull(rd, win); err != nil {
+		done()
+		return "", 0, nil, nil, errShort
+	}
+	sum := sha256.Sum256(win)
+	return hex.EncodeToString(sum[:]), n, rd, done, nil
+}
+
+var errShort = errors.New("file is shorter than the checkpoint offset")
+
+// suffixKey orders rotated names when timestamps do not: logrotate's .N
+// (higher is older) and dateext -YYYYMMDD (earlier is older).
+type suffixKey struct {
+	num  int    // .N; 0 when absent
+	date string // dateext digits; "" when absent
+}
+
+var (
+	numSuffix  = regexp.MustCompile(`^\.(\d+)(\.gz|\.zst)?$`)
+	dateSuffix = regexp.MustCompile(`^-(\d{8,14})(\.gz)?$`)
+)
+
+func parseSuffix(live, path string) suffixKey {
+	rest := strings.TrimPrefix(filepath.Base(path), filepath.Base(live))
+	if m := numSuffix.FindStringSubmatch(rest); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return suffixKey{num: n}
+	}
+	if m := dateSuffix.FindStringSubmatch(rest); m != nil {
+		return suffixKey{date: m[1]}
+	}
+	return suffixKey{}
+}
+
+// older reports whether a was written before b (rotated files only).
+func older(a, b *candidate) bool {
+	if !a.tsTime.IsZero() && !b.tsTime.IsZero() && !a.tsTime.Equal(b.tsTime) {
+		return a.tsTime.Before(b.tsTime)
+	}
+	if a.suffix.num != b.suffix.num && a.suffix.num > 0 && b.suffix.num > 0 {
+		return a.suffix.num > b.suffix.num
+	}
+	if a.suffix.date != b.suffix.date && a.suffix.date != "" && b.suffix.date != "" {
+		return a.suffix.date < b.suffix.date
+	}
+	if !a.mtime.Equal(b.mtime) {
+		return a.mtime.Before(b.mtime)
+	}
+	return a.path < b.path
+}
+
+// listCandidates opens the live file and every rotated file the globs match,
+// drops duplicates of the same content (preferring the live file, then the
+// plain twin of a .gz being compressed right now), and orders them oldest
+// first with the live file last.
+func listCandidates(live string, globs []string) ([]*candidate, error) {
+	lc, err := openCandidate(live, true)
+	if err != nil {
+		return nil, fmt.Errorf("open eve file: %w", err)
+	}
+	seen := map[string]bool{filepath.Clean(live): true}
+	var rotated []*candidate
+	for _, g := range globs {
+		matches, err := filepath.Glob(g)
+		if err != nil {
+			closeAll(append(rotated, lc))
+			return nil, fmt.Errorf("rotated-file pattern %q: %w", g, err)
+		}
+		for _, m := range matches {
+			m = filepath.Clean(m)
+			if seen[m] || strings.HasSuffix(m, ".prev") {
+				continue
+			}
+			seen[m] = true
+			c, err := openCandidate(m, false)
+			if err != nil {
+				continue // vanished, a directory, unreadable: not part of the stream
+			}
+			if c.head == "" {
+				c.f.Close() // a rotated file without one complete line holds nothing to read
+				continue
+			}
+			c.suffix = parseSuffix(live, m)
+			rotated = append(rotated, c)
+		}
+	}
+	byHead := map[string]*candidate{}
+	var keep []*candidate
+	if lc.head != "" {
+		byHead[lc.head] = lc
+	}
+	sort.SliceStable(rotated, func(i, j int) bool { return !rotated[i].gz && rotated[j].gz })
+	for _, c := range rotated {
+		if _, dup := byHead[c.head]; dup {
+			// Same content twice: live beats rotated (a copytruncate in
+			// progress), plain beats gz (logrotate compressing right now).
+			c.f.Close()
+			continue
+		}
+		byHead[c.head] = c
+		keep = append(keep, c)
+	}
+	sort.SliceStable(keep, func(i, j int) bool { return older(keep[i], keep[j]) })
+	return append(keep, lc), nil
+}
+
+func closeAll(cs []*candidate) {
+	for _, c := range cs {
+		if c != nil && c.f != nil {
+			c.f.Close()
+		}
+	}
+}

@@ -1,0 +1,565 @@
+package checkpoint
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/eve"
+)
+
+// Start policies for a consumer without state.
+const (
+	StartEnd       = "end"       // skip the backlog: begin after the live file's last line
+	StartBeginning = "beginning" // read the live file from its first line
+	StartAll       = "all"       // read every rotated file, oldest first, then the live file
+)
+
+// ErrStop, returned by a Lines callback, ends the scan after that line.
+var ErrStop = errors.New("stop")
+
+// gzSettle is how long a truncated .gz may still be being written by
+// logrotate; an older truncated .gz is damage that will not heal.
+const gzSettle = 2 * time.Minute
+
+// Config says which consumer reads which eve.json.
+type Config struct {
+	Consumer     string   // e.g. "alert-digest": names the state and lock files
+	Live         string   // the live eve.json
+	Globs        []string // rotated-file patterns; default <live>.* and <live>-*
+	StateDir     string
+	Start        string // StartEnd (default), StartBeginning or StartAll, when there is no state
+	Reset        bool   // discard the state (even a corrupt one) and apply Start
+	ReadOnly     bool   // previews: no lock, no state writes, Commit refused
+	MaxLineBytes int    // longer lines are skipped and counted; default eve.DefaultMaxLine
+	Logger       *slog.Logger
+	Now          func() time.Time
+}
+
+// Position is a point in the stream: just after a line of one file.
+type Position struct {
+	c      *candidate
+	Path   string // for messages only
+	Offset int64
+}
+
+// IsZero reports a position with no file behind it (empty stream).
+func (p Position) IsZero() bool { return p.c == nil }
+
+// Stats counts what one run saw.
+type Stats struct {
+	Files    int   // files read from
+	Lines    int64 // lines handed to the callback
+	Bytes    int64 // bytes consumed
+	Oversize int   // lines over MaxLineBytes, skipped
+	Torn     int   // unterminated fragments at the end of rotated files, skipped
+	Gaps     int   // checkpointed file not found / damaged: data may be missing
+}
+
+// Session is one run of one consumer.
+type Session struct {
+	cfg       Config
+	log       *slog.Logger
+	lock      *Lock
+	statePath string
+	state     *State // nil when there was none
+	cands     []*candidate
+	first     int   // index of the first candidate to read
+	firstOff  int64 // offset in it
+	firstR    io.Reader
+	firstDone func()
+	start     Position
+	end       Position
+	stopAt    *FilePos // pending batch end: stop exactly there
+	stats     Stats
+	scanned   bool
+}
+
+// Open locks the consumer, loads its state and finds where to resume. The
+// caller must Close the session.
+func Open(ctx context.Context, cfg Config) (*Session, error) {
+	if cfg.Consumer == "" || cfg.Live == "" {
+		return nil, cli.Usagef("checkpoint: consumer and eve path are required")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Start == "" {
+		cfg.Start = StartEnd
+	}
+	switch cfg.Start {
+	case StartEnd, StartBeginning, StartAll:
+	default:
+		return nil, cli.Usagef("--start %q: want end, beginning or all", cfg.Start)
+	}
+	if len(cfg.Globs) == 0 {
+		cfg.Globs = []string{cfg.Live + ".*", cfg.Live + "-*"}
+	}
+	s := &Session{cfg: cfg, log: cfg.Logger, statePath: filepath.Join(cfg.StateDir, cfg.Consumer+".state.json")}
+	if !cfg.ReadOnly {
+		if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
+			return nil, fmt.Errorf("state dir: %w", err)
+		}
+		l, err := TryLock(filepath.Join(cfg.StateDir, cfg.Consumer+".lock"))
+		if err != nil {
+			if errors.Is(err, ErrLocked) {
+				return nil, cli.TempFail(err)
+			}
+			return nil, err
+		}
+		s.lock = l
+		removeStaleTemps(cfg.StateDir, filepath.Base(s.statePath))
+	}
+	if err := s.open(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Session) open(ctx context.Context) error {
+	if !s.cfg.Reset {
+		b, err := os.ReadFile(s.statePath)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+		case err != nil:
+			return fmt.Errorf("read state %s: %w", s.statePath, err)
+		default:
+			st, err := DecodeState(b, s.cfg.Consumer, s.cfg.Live)
+			if err != nil {
+				return cli.Data(fmt.Errorf("state %s: %w; run once with --reset-state to discard it (the next run then starts per --start)", s.statePath, err))
+			}
+			s.state = st
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	cands, err := listCandidates(s.cfg.Live, s.cfg.Globs)
+	if err != nil {
+		return err
+	}
+	s.cands = cands
+	if s.state == nil {
+		return s.planFirstRun()
+	}
+	return s.planResume()
+}
+
+func (s *Session) live() *candidate { return s.cands[len(s.cands)-1] }
+
+func (s *Session) planFirstRun() error {
+	switch s.cfg.Start {
+	case StartAll:
+		s.first, s.firstOff = 0, 0
+	case StartBeginning:
+		s.first, s.firstOff = len(s.cands)-1, 0
+	default:
+		lc := s.live()
+		off, err := lastNewline(lc)
+		if err != nil {
+			return fmt.Errorf("find end of %s: %w", lc.path, err)
+		}
+		s.first, s.firstOff = len(s.cands)-1, off
+	}
+	s.start = Position{c: s.cands[s.first], Path: s.cands[s.first].path, Offset: s.firstOff}
+	s.end = s.start
+	return nil
+}
+
+// lastNewline returns the offset just after the live file's last '\n',
+// scanning backwards from its end so a first run over a multi-GB file is
+// O(1) rather than O(size).
+func lastNewline(c *candidate) (int64, error) {
+	if c.gz {
+		return 0, fmt.Errorf("live file is gzip-compressed")
+	}
+	const chunk = 64 << 10
+	buf := make([]byte, chunk)
+	end := c.size
+	for end > 0 {
+		start := end - chunk
+		if start < 0 {
+			start = 0
+		}
+		n, err := c.f.ReadAt(buf[:end-start], start)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return 0, err
+		}
+		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
+			return start + int64(i) + 1, nil
+		}
+		end = start
+	}
+	return 0, nil
+}
+
+func (s *Session) planResume() error {
+	st := s.state
+	pos := st.Pos
+	if st.Pending != nil {
+		p := st.Pending.End
+		s.stopAt = &p
+	}
+	if pos.Head == "" {
+		// Committed while the live file was empty: nothing was consumed, so
+		// any file not older than that commit is new.
+		s.first = s.firstNewerThan(pos, st.UpdatedAt)
+		s.firstOff = 0
+		s.setStart()
+		return nil
+	}
+	for i, c := range s.cands {
+		if c.head != pos.Head {
+			continue
+		}
+		if pos.Offset == 0 {
+			s.first, s.firstOff = i, 0
+			s.setStart()
+			return nil
+		}
+		anchor, n, r, done, err := c.anchorAt(pos.Offset)
+		if err == nil && anchor == pos.Anchor && n == pos.AnchorLen {
+			s.first, s.firstOff, s.firstR, s.firstDone = i, pos.Offset, r, done
+			s.setStart()
+			return nil
+		}
+		if done != nil {
+			done()
+		}
+		// Same first line, different bytes before the offset (or shorter):
+		// the file was rewritten. Re-read it whole: duplicates beat loss.
+		s.log.Warn("checkpointed file was rewritten before the saved offset; reading it again from the start",
+			"file", c.path, "offset", pos.Offset)
+		s.first, s.firstOff = i, 0
+		s.stats.Gaps++
+		s.setStart()
+		return nil
+	}
+	s.stats.Gaps++
+	s.first = s.firstNewerThan(pos, st.UpdatedAt)
+	s.firstOff = 0
+	s.log.Warn("checkpointed file not found (deleted by retention, moved outside the rotated-file patterns, or a copytruncate copy not visible); events after it until the next file may be lost",
+		"first_ts", pos.FirstTS, "offset", pos.Offset, "last_path", pos.Path, "resume_at", s.cands[s.first].path)
+	s.setStart()
+	return nil
+}
+
+// firstNewerThan returns the index of the oldest candidate that started
+// after the checkpointed file (by first timestamp, else by mtime after the
+// last commit); the live file if none.
+func (s *Session) firstNewerThan(pos FilePos, updated string) int {
+	var ts time.Time
+	if pos.FirstTS != "" {
+		ts, _ = eve.ParseTime(pos.FirstTS)
+	}
+	upd, _ := time.Parse(time.RFC3339Nano, updated)
+	for i, c := range s.cands {
+		switch {
+		case !ts.IsZero() && !c.tsTime.IsZero():
+			if c.tsTime.After(ts) {
+				return i
+			}
+		case !upd.IsZero():
+			if !c.mtime.Before(upd) {
+				return i
+			}
+		case c.live:
+			return i
+		}
+	}
+	return len(s.cands) - 1
+}
+
+func (s *Session) setStart() {
+	c := s.cands[s.first]
+	s.start = Position{c: c, Path: c.path, Offset: s.firstOff}
+	s.end = s.start
+}
+
+// Start is where this run began.
+func (s *Session) Start() Position { return s.start }
+
+// End is the position after everything consumed so far, including skipped
+// blank, oversize and torn lines; committing it after the work succeeded
+// moves the checkpoint past all of them.
+func (s *Session) End() Position { return s.end }
+
+// Stats returns this run's counters.
+func (s *Session) Stats() Stats { return s.stats }
+
+// Lines hands every new complete line, in order, to fn with the position
+// just after it. fn may return ErrStop to end the scan after that line; any
+// other error ends the scan and is returned. Lines may be called once.
+func (s *Session) Lines(ctx context.Context, fn func(line []byte, end Position) error) error {
+	if s.scanned {
+		return errors.New("checkpoint: Lines called twice")
+	}
+	s.scanned = true
+	for i := s.first; i < len(s.cands); i++ {
+		c := s.cands[i]
+		from := int64(0)
+		var r io.Reader
+		done := func() {}
+		if i == s.first {
+			from = s.firstOff
+			if s.firstR != nil {
+				r, done = s.firstR, s.firstDone
+				s.firstR = nil
+			}
+		}
+		if r == nil {
+			var err error
+			if !c.gz {
+				r = io.NewSectionReader(c.f, from, c.size-from)
+			} else {
+				r, done, err = c.reader()
+				if err != nil {
+					return err
+				}
+				if _, err := io.CopyN(io.Discard, r, from); err != nil {
+					done()
+					return fmt.Errorf("skip to offset %d in %s: %w", from, c.path, err)
+				}
+			}
+		}
+		stop, err := s.scanFile(ctx, c, r, from, fn)
+		done()
+		if err != nil || stop {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Session) scanFile(ctx context.Context, c *candidate, r io.Reader, from int64, fn func([]byte, Position) error) (stop bool, err error) {
+	s.stats.Files++
+	sc := eve.NewScanner(r, from, s.cfg.MaxLineBytes)
+	atStart := from == 0
+	prev := from
+	n := 0
+	for sc.Next() {
+		line := sc.Line()
+		if atStart {
+			line = bytes.TrimLeft(line, "\x00")
+			atStart = false
+		}
+		pos := Position{c: c, Path: c.path, Offset: sc.Offset()}
+		s.stats.Bytes += pos.Offset - prev
+		prev = pos.Offset
+		s.end = pos
+		if n++; n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return true, err
+			}
+		}
+		if s.stopAt != nil && c.head == s.stopAt.Head && pos.Offset > s.stopAt.Offset {
+			// Past the pending batch's end: the retry must be the same batch.
+			return true, nil
+		}
+		if eve.IsBlank(line) {
+			continue
+		}
+		s.stats.Lines++
+		if err := fn(line, pos); err != nil {
+			if errors.Is(err, ErrStop) {
+				return true, nil
+			}
+			return true, err
+		}
+		if s.stopAt != nil && c.head == s.stopAt.Head && pos.Offset == s.stopAt.Offset {
+			return true, nil
+		}
+	}
+	s.stats.Oversize += sc.Oversize
+	if err := sc.Err(); err != nil {
+		if c.gz && errors.Is(err, io.ErrUnexpectedEOF) {
+			if time.Since(c.mtime) < gzSettle {
+				s.log.Warn("compressed file ends early, probably still being written; stopping here until the next run",
+					"file", c.path, "offset", s.end.Offset)
+				return true, nil
+			}
+			s.stats.Gaps++
+			s.log.Warn("compressed file is truncated; the events after the damage are lost", "file", c.path, "offset", s.end.Offset)
+			return false, nil
+		}
+		return true, fmt.Errorf("read %s: %w", c.path, err)
+	}
+	if tail := sc.Tail(); len(tail) > 0 && !c.live {
+		// A rotated file is closed: its unterminated last record is kept if
+		// it is complete JSON, otherwise it is a torn write.
+		end := Position{c: c, Path: c.path, Offset: sc.Offset() + int64(len(tail))}
+		s.end = end
+		if json.Valid(tail) {
+			s.stats.Lines++
+			if err := fn(tail, end); err != nil && !errors.Is(err, ErrStop) {
+				return true, err
+			}
+		} else {
+			s.stats.Torn++
+			s.log.Warn("skipped a torn line at the end of a rotated file", "file", c.path, "bytes", len(tail))
+		}
+	}
+	return false, nil
+}
+
+// BatchID names the batch from this run's start to end. It depends only on
+// the two positions, so a retry of the same batch carries the same id and a
+// receiver can drop the duplicate.
+func (s *Session) BatchID(end Position) string {
+	if s.state != nil && s.state.Pending != nil && end.c != nil &&
+		end.c.head == s.state.Pending.End.Head && end.Offset == s.state.Pending.End.Offset {
+		return s.state.Pending.BatchID
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%d\x00", s.cfg.Consumer, s.start.head(), s.start.Offset)
+	fmt.Fprintf(h, "%s\x00%d", end.head(), end.Offset)
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+func (p Position) head() string {
+	if p.c == nil {
+		return ""
+	}
+	return p.c.head
+}
+
+func (s *Session) filePos(p Position) (FilePos, error) {
+	if p.c == nil {
+		return FilePos{}, errors.New("checkpoint: position without a file")
+	}
+	c := p.c
+	fp := FilePos{Head: c.head, HeadLen: c.headLen, FirstTS: c.firstTS, Offset: p.Offset,
+		Dev: c.dev, Ino: c.ino, Path: c.path, Size: c.size}
+	if c.head == "" {
+		// Nothing identifiable consumed yet (empty live file).
+		fp.Offset = 0
+		return fp, nil
+	}
+	if p.Offset > 0 {
+		a, n, _, done, err := c.anchorAt(p.Offset)
+		if err != nil {
+			return FilePos{}, fmt.Errorf("anchor in %s at %d: %w", c.path, p.Offset, err)
+		}
+		done()
+		fp.Anchor, fp.AnchorLen = a, n
+	}
+	return fp, nil
+}
+
+// Prepare records end as a pending batch before it is sent, so that after a
+// crash between the receiver's acknowledgement and Commit the next run
+// re-sends exactly this batch under the same id.
+func (s *Session) Prepare(end Position, batchID string) error {
+	if s.cfg.ReadOnly {
+		return errors.New("checkpoint: read-only session")
+	}
+	fp, err := s.filePos(end)
+	if err != nil {
+		return err
+	}
+	st := s.nextState()
+	if s.state != nil {
+		st.Pos = s.state.Pos
+	} else {
+		sp, err := s.filePos(s.start)
+		if err != nil {
+			return err
+		}
+		st.Pos = sp
+	}
+	st.Pending = &Pending{BatchID: batchID, End: fp}
+	return s.write(st)
+}
+
+func (s *Session) nextState() *State {
+	st := &State{Version: StateVersion, Consumer: s.cfg.Consumer, Source: s.cfg.Live,
+		UpdatedAt: nowString(s.cfg.Now())}
+	if s.state != nil {
+		st.Lines, st.BadLines, st.Gaps, st.BatchID = s.state.Lines, s.state.BadLines, s.state.Gaps, s.state.BatchID
+	}
+	return st
+}
+
+// Commit persists end as the new checkpoint. Call it only after the work for
+// every line up to end succeeded. badLines is the caller's count of lines it
+// could not decode, kept in the state for diagnostics.
+func (s *Session) Commit(end Position, batchID string, badLines int64) error {
+	if s.cfg.ReadOnly {
+		return errors.New("checkpoint: read-only session")
+	}
+	fp, err := s.filePos(end)
+	if err != nil {
+		return err
+	}
+	st := s.nextState()
+	st.Pos = fp
+	if batchID != "" {
+		st.BatchID = batchID
+	}
+	st.Lines += s.stats.Lines
+	st.BadLines += badLines + int64(s.stats.Oversize+s.stats.Torn)
+	st.Gaps += int64(s.stats.Gaps)
+	if s.state != nil && s.state.Pending == nil && s.state.Pos.Head == fp.Head && s.state.Pos.Offset == fp.Offset && s.stats.Lines == 0 && s.stats.Gaps == 0 {
+		return nil // nothing changed: leave the file alone
+	}
+	if err := s.write(st); err != nil {
+		return err
+	}
+	s.state = st
+	return nil
+}
+
+func (s *Session) write(st *State) error {
+	b, err := EncodeState(st)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(s.statePath, b); err != nil {
+		return fmt.Errorf("write state %s: %w", s.statePath, err)
+	}
+	s.state = st
+	return nil
+}
+
+// Close releases the files and the lock. It never writes state.
+func (s *Session) Close() error {
+	if s.firstDone != nil && s.firstR != nil {
+		s.firstDone()
+		s.firstR = nil
+	}
+	closeAll(s.cands)
+	s.cands = nil
+	return s.lock.Unlock()
+}
+
+// ReadState loads a consumer's state without locking, for status displays.
+func ReadState(stateDir, consumer, live string) (*State, error) {
+	p := filepath.Join(stateDir, consumer+".state.json")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	st, err := DecodeState(b, consumer, live)
+	if err != nil {
+		return nil, fmt.Errorf("state %s: %w", p, err)
+	}
+	return st, nil
+}
+
+// FormatPos renders a position for logs: path:offset.
+func FormatPos(p Position) string { return p.Path + ":" + strconv.FormatInt(p.Offset, 10) }

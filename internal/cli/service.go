@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+)
+
+// Service is the flag group of the commands that can run in the foreground
+// on their own schedule (all but dump-data), for hosts without cron.
+type Service struct {
+	Every string `help:"Service mode: stay in the foreground and run on this schedule, a duration (5m) or a 5-field cron spec (\"*/5 * * * *\"). Runs never overlap and share the cron runs' lock." placeholder:"SCHEDULE"`
+}
+
+// ServiceFlags lets Main find the group.
+func (s *Service) ServiceFlags() *Service { return s }
+
+type servicer interface{ ServiceFlags() *Service }
+
+func findService(cmd any) *Service {
+	if s, ok := cmd.(servicer); ok {
+		return s.ServiceFlags()
+	}
+	return nil
+}
+
+// ParseSchedule turns --every into a gocron job definition.
+func ParseSchedule(spec string) (gocron.JobDefinition, error) {
+	if d, err := time.ParseDuration(spec); err == nil {
+		if d < time.Second {
+			return nil, Usagef("--every %q: at least 1s", spec)
+		}
+		return gocron.DurationJob(d), nil
+	}
+	return gocron.CronJob(spec, false), nil
+}
+
+// RunEvery runs fn now and then on schedule until ctx is cancelled. gocron's
+// singleton mode skips a tick while the previous run is still going, so a
+// slow mail server never stacks runs. A failed run is logged and the next
+// tick retries, as cron would; only a bad schedule ends the service.
+func RunEvery(ctx context.Context, logger *slog.Logger, spec string, fn func(context.Context) error) error {
+	def, err := ParseSchedule(spec)
+	if err != nil {
+		return err
+	}
+	s, err := gocron.NewScheduler()
+	if err != nil {
+		return fmt.Errorf("scheduler: %w", err)
+	}
+	task := func() {
+		if err := fn(ctx); err != nil && ctx.Err() == nil {
+			lv := slog.LevelError
+			if ExitCode(err) == ExitTempFail {
+				lv = slog.LevelWarn
+			}
+			logger.Log(ctx, lv, "run failed", "err", err, "exit_code", ExitCode(err))
+		}
+	}
+	if _, err := s.NewJob(def, gocron.NewTask(task),
+		gocron.WithSingletonMode(gocron.LimitModeReschedule),
+		gocron.WithStartAt(gocron.WithStartImmediately()),
+	); err != nil {
+		return Usagef("--every %q: %w", spec, err)
+	}
+	s.Start()
+	logger.Info("service mode started", "every", spec)
+	<-ctx.Done()
+	// Shutdown waits for a running job; the job sees the cancelled context
+	// and stops without committing half-done work.
+	if err := s.Shutdown(); err != nil {
+		return fmt.Errorf("scheduler shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,181 @@
+// Package eve reads Suricata's eve.json (JSON Lines): it opens plain or
+// gzip-compressed files, frames complete lines with bounded memory, gates each
+// line on its event_type without decoding it, and decodes the few event types
+// the commands need into typed views.
+//
+// Invariants: a line is only ever returned when its terminating '\n' has been
+// read, so an offset taken after a line is always a line boundary; lines
+// longer than the configured maximum are skipped and counted, never fatal.
+package eve
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	kgzip "github.com/klauspost/compress/gzip"
+)
+
+// DefaultMaxLine is the longest line kept (16 MiB). Stats records with many
+// threads can pass 64 KiB; nothing legitimate comes near 16 MiB.
+const DefaultMaxLine = 16 << 20
+
+// bufSize is the bufio buffer: most lines fit, so ReadSlice returns them
+// without copying.
+const bufSize = 1 << 20
+
+// IsGzip reports whether the first bytes are the gzip magic. Rotated files
+// are recognised by content, not name: logrotate may compress under any name.
+func IsGzip(head []byte) bool {
+	return len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b
+}
+
+// File is an opened eve file: Reader yields the uncompressed bytes.
+type File struct {
+	*os.File
+	Gzip   bool
+	Reader io.Reader
+	gz     *kgzip.Reader
+}
+
+// Open opens path and, when it starts with the gzip magic, decompresses it.
+func Open(path string) (*File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	ef, err := wrap(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return ef, nil
+}
+
+func wrap(f *os.File) (*File, error) {
+	var magic [2]byte
+	n, err := io.ReadFull(f, magic[:])
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	if !IsGzip(magic[:n]) {
+		return &File{File: f, Reader: f}, nil
+	}
+	zr, err := kgzip.NewReader(bufio.NewReaderSize(f, 256<<10))
+	if err != nil {
+		return nil, fmt.Errorf("gzip header: %w", err)
+	}
+	return &File{File: f, Gzip: true, Reader: zr, gz: zr}, nil
+}
+
+// Close closes the decompressor and the file.
+func (f *File) Close() error {
+	if f.gz != nil {
+		f.gz.Close()
+	}
+	return f.File.Close()
+}
+
+// Scanner frames '\n'-terminated lines. Unlike bufio.Scanner it has no
+// fixed token limit that aborts the scan: an oversize line is skipped,
+// counted and scanning continues; and it tracks the byte offset just after
+// each line, which is what a checkpoint stores.
+type Scanner struct {
+	r        *bufio.Reader
+	max      int
+	off      int64 // offset after the last returned line
+	pos      int64 // bytes consumed from r
+	line     []byte
+	long     []byte // a line longer than the buffer, being assembled
+	skipping bool   // inside a line longer than max
+	tail     []byte
+	err      error
+	Oversize int // lines skipped because they were longer than max
+}
+
+// NewScanner reads from r, which starts at byte offset base of its file.
+func NewScanner(r io.Reader, base int64, maxLine int) *Scanner {
+	if maxLine <= 0 {
+		maxLine = DefaultMaxLine
+	}
+	return &Scanner{r: bufio.NewReaderSize(r, bufSize), max: maxLine, off: base, pos: base}
+}
+
+// Next advances to the next complete line. It returns false at the end of
+// input (Tail holds any unterminated bytes) or on a read error (Err).
+func (s *Scanner) Next() bool {
+	for {
+		chunk, err := s.r.ReadSlice('\n')
+		s.pos += int64(len(chunk))
+		switch {
+		case err == nil:
+			full := chunk
+			if s.skipping || s.long != nil {
+				if !s.skipping && len(s.long)+len(chunk)-1 <= s.max {
+					full = append(s.long, chunk...)
+				} else {
+					s.skipping = true
+				}
+				s.long = nil
+			}
+			s.off = s.pos
+			if s.skipping || len(full)-1 > s.max {
+				s.skipping = false
+				s.Oversize++
+				continue
+			}
+			s.line = trimEOL(full)
+			return true
+		case errors.Is(err, bufio.ErrBufferFull):
+			// A line longer than the buffer: accumulate up to max, past that
+			// only skip to its end.
+			if !s.skipping {
+				if len(s.long)+len(chunk) > s.max {
+					s.skipping = true
+					s.long = nil
+				} else {
+					s.long = append(s.long, chunk...)
+				}
+			}
+		default:
+			s.tail = append(append(s.tail[:0], s.long...), chunk...)
+			s.long = nil
+			if !errors.Is(err, io.EOF) {
+				s.err = err
+			}
+			return false
+		}
+	}
+}
+
+// Line returns the current line without its "\n" (or "\r\n"); it is valid
+// until the next call to Next.
+func (s *Scanner) Line() []byte { return s.line }
+
+// Offset is the byte offset just after the current line's '\n'.
+func (s *Scanner) Offset() int64 { return s.off }
+
+// Tail returns the bytes after the last '\n' once Next returned false: a
+// partial line still being written, or a torn final write.
+func (s *Scanner) Tail() []byte { return s.tail }
+
+// Err returns the read error that stopped the scan, if not EOF. For a
+// truncated gzip stream it is io.ErrUnexpectedEOF.
+func (s *Scanner) Err() error { return s.err }
+
+func trimEOL(b []byte) []byte {
+	b = b[:len(b)-1]
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		b = b[:n-1]
+	}
+	return b
+}
+
+// IsBlank reports whether a line holds only white space (skipped silently).
+func IsBlank(line []byte) bool { return len(bytes.TrimSpace(line)) == 0 }

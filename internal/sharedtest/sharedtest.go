@@ -1,0 +1,70 @@
+// Package sharedtest locates the real sample data (ET Open tarballs, Suricata
+// rules, eve.json from real sensors) that lives in ../shared/testdata beside
+// the project. The data is never copied into the repository: tests that need
+// it skip on a clone without it, and fail instead when
+// SURICRON_REQUIRE_SHARED=1 (as CI sets) so a missing data set cannot turn a
+// CI run green by skipping.
+package sharedtest
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// RequireEnv is the environment variable that turns a skip into a failure.
+const RequireEnv = "SURICRON_REQUIRE_SHARED"
+
+// Dir returns the absolute path of shared/testdata, or skips (fails under
+// SURICRON_REQUIRE_SHARED=1) when it is absent.
+func Dir(t testing.TB) string {
+	t.Helper()
+	dir, err := find()
+	if err != nil {
+		if os.Getenv(RequireEnv) == "1" {
+			t.Fatalf("shared test data required (%s=1) but not found: %v", RequireEnv, err)
+		}
+		t.Skipf("shared test data not available: %v", err)
+	}
+	return dir
+}
+
+// Path returns Dir joined with elem, failing the test if that file is missing
+// while the directory exists (a renamed sample must not silently skip).
+func Path(t testing.TB, elem ...string) string {
+	t.Helper()
+	p := filepath.Join(append([]string{Dir(t)}, elem...)...)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("shared sample: %v", err)
+	}
+	return p
+}
+
+func find() (string, error) {
+	if d := os.Getenv("SURICRON_SHARED_TESTDATA"); d != "" {
+		return checkDir(d)
+	}
+	// The module root is two levels above this file; shared/ sits beside it.
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return "", os.ErrNotExist
+	}
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	return checkDir(filepath.Join(root, "..", "shared", "testdata"))
+}
+
+func checkDir(d string) (string, error) {
+	abs, err := filepath.Abs(d)
+	if err != nil {
+		return "", err
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return "", err
+	}
+	if !fi.IsDir() {
+		return "", &os.PathError{Op: "stat", Path: abs, Err: os.ErrInvalid}
+	}
+	return abs, nil
+}
