@@ -217,8 +217,16 @@ func (s *Session) planResume() error {
 	}
 	if pos.Head == "" {
 		// Committed while the live file was empty: nothing was consumed, so
-		// any file not older than that commit is new.
+		// any file not older than that commit is new; a pending batch names
+		// its file exactly.
 		s.first = s.firstNewerThan(pos, st.UpdatedAt)
+		if s.stopAt != nil {
+			for i, c := range s.cands {
+				if c.head == s.stopAt.Head && i < s.first {
+					s.first = i
+				}
+			}
+		}
 		s.firstOff = 0
 		s.setStart()
 		return nil
@@ -474,7 +482,9 @@ func (s *Session) Prepare(end Position, batchID string) error {
 	}
 	st := s.nextState()
 	if s.state != nil {
-		st.Pos = s.state.Pos
+		// The position has not moved: keep its time too, which the
+		// empty-file case (head "") compares file mtimes against.
+		st.Pos, st.UpdatedAt = s.state.Pos, s.state.UpdatedAt
 	} else {
 		sp, err := s.filePos(s.start)
 		if err != nil {

@@ -39,8 +39,12 @@ func EventType(line []byte) ([]byte, error) {
 func ParseTime(s string) (time.Time, error) {
 	t, err := time.Parse(TimeLayout, s)
 	if err != nil {
-		// Some producers write RFC 3339 (colon in the zone).
+		// Some producers write RFC 3339 (colon in the zone); exports that
+		// went through other tools may have lost the zone: read as UTC.
 		if t2, err2 := time.Parse(time.RFC3339Nano, s); err2 == nil {
+			return t2, nil
+		}
+		if t2, err2 := time.Parse("2006-01-02T15:04:05.999999", s); err2 == nil {
 			return t2, nil
 		}
 		return time.Time{}, fmt.Errorf("timestamp %q: %w", s, err)
@@ -479,7 +483,13 @@ func (ev *Event) set(idx int, v []byte, vt jsonparser.ValueType) error {
 		if ev.HTTP == nil {
 			ev.HTTP = &HTTP{}
 		}
-		n, err = num(v, vt)
+		// Some exporters write the status as a string; it is not worth
+		// rejecting the record over.
+		if vt == jsonparser.String {
+			n, _ = strconv.ParseInt(string(v), 10, 64)
+		} else {
+			n, err = num(v, vt)
+		}
 		ev.HTTP.Status = int(n)
 	case fTLSSNI, fTLSVersion, fTLSSubject, fTLSIssuer:
 		if ev.TLS == nil {

@@ -1,0 +1,57 @@
+package eve
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// FuzzScanner checks the framing invariants on arbitrary input: the lines
+// plus their terminators plus the tail rebuild the input exactly (when no
+// line is oversize), and offsets only grow.
+func FuzzScanner(f *testing.F) {
+	f.Add([]byte("a\nb\r\n\n{\"x\":1}\npartial"), 0)
+	f.Add([]byte(strings.Repeat("z", 300)+"\nq\n"), 16)
+	f.Add([]byte("\x00\x00\n\xff\n"), 1)
+	f.Fuzz(func(t *testing.T, in []byte, max int) {
+		if max < 0 || max > 1<<20 {
+			max = 0
+		}
+		s := NewScanner(bytes.NewReader(in), 0, max)
+		var rebuilt []byte
+		var last int64
+		for s.Next() {
+			if s.Offset() <= last {
+				t.Fatalf("offset went from %d to %d", last, s.Offset())
+			}
+			last = s.Offset()
+			if bytes.IndexByte(s.Line(), '\n') >= 0 {
+				t.Fatal("line contains a newline")
+			}
+			rebuilt = append(rebuilt, in[len(rebuilt):s.Offset()]...)
+		}
+		if s.Oversize == 0 {
+			if !bytes.Equal(append(rebuilt, s.Tail()...), in) {
+				t.Fatal("lines and tail do not rebuild the input")
+			}
+		}
+		if s.Offset() > int64(len(in)) {
+			t.Fatal("offset past the input")
+		}
+	})
+}
+
+// FuzzParse: no input may panic, and an accepted record has an event type.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(`{"timestamp":"2026-11-20T10:00:00.000000+0000","flow_id":1,"event_type":"alert","src_ip":"10.0.0.1","src_port":1,"dest_ip":"::1","dest_port":2,"proto":"TCP","alert":{"signature_id":1,"severity":2,"signature":"x"}}`))
+	f.Add([]byte(`{"timestamp":"2026-11-20T10:00:00+0000","event_type":"stats","stats":{"uptime":5,"capture":{"kernel_packets":10,"kernel_drops":1}}}`))
+	f.Add([]byte(`{"event_type":"flow","flow":{"start":"bad"}}`))
+	f.Add([]byte(`{"event_type":null}`))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		ev, err := Parse(line)
+		if err == nil && ev.EventType == "" {
+			t.Fatal("accepted without event_type")
+		}
+		EventType(line)
+	})
+}
