@@ -1,0 +1,52 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestRunEveryNeverOverlaps(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes 3 s")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3200*time.Millisecond)
+	defer cancel()
+	var running, maxRunning, runs atomic.Int32
+	err := RunEvery(ctx, slog.New(slog.DiscardHandler), "1s", func(ctx context.Context) error {
+		n := running.Add(1)
+		defer running.Add(-1)
+		if n > maxRunning.Load() {
+			maxRunning.Store(n)
+		}
+		runs.Add(1)
+		select { // slower than the interval
+		case <-time.After(1500 * time.Millisecond):
+		case <-ctx.Done():
+		}
+		return TempFail(errors.New("lock busy"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if maxRunning.Load() != 1 {
+		t.Errorf("%d runs overlapped", maxRunning.Load())
+	}
+	if r := runs.Load(); r < 2 || r > 3 {
+		t.Errorf("%d runs in 3.2 s at 1 s with 1.5 s jobs", r)
+	}
+}
+
+func TestParseSchedule(t *testing.T) {
+	for _, ok := range []string{"5m", "1h30m", "*/5 * * * *", "0 7 * * 1"} {
+		if _, err := ParseSchedule(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	if _, err := ParseSchedule("10ms"); err == nil {
+		t.Error("10ms accepted")
+	}
+}
