@@ -135,7 +135,7 @@ func TestRealLogrotate(t *testing.T) {
 		t.Skip("integration")
 	}
 	stanzas := map[string]string{
-		"debian": "rotate 14\nmissingok\ncompress\ncreate\nsharedscripts\npostrotate\n  touch %s\nendscript\n",
+		"debian":       "rotate 14\nmissingok\ncompress\ncreate\nsharedscripts\npostrotate\n  touch %s\nendscript\n",
 		"copytruncate": "rotate 14\nmissingok\ncompress\ncopytruncate\n",
 	}
 	for name, stanza := range stanzas {

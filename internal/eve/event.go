@@ -214,7 +214,7 @@ var paths = [nFields][]string{
 	fSrcPort: {"src_port"}, fDestPort: {"dest_port"}, fProto: {"proto"}, fAppProto: {"app_proto"},
 	fAlertAction: {"alert", "action"}, fAlertGID: {"alert", "gid"}, fAlertSID: {"alert", "signature_id"},
 	fAlertRev: {"alert", "rev"}, fAlertSig: {"alert", "signature"}, fAlertCat: {"alert", "category"},
-	fAlertSev: {"alert", "severity"},
+	fAlertSev:   {"alert", "severity"},
 	fFlowPktsTS: {"flow", "pkts_toserver"}, fFlowPktsTC: {"flow", "pkts_toclient"},
 	fFlowBytesTS: {"flow", "bytes_toserver"}, fFlowBytesTC: {"flow", "bytes_toclient"},
 	fFlowStart: {"flow", "start"}, fFlowEnd: {"flow", "end"}, fFlowState: {"flow", "state"},
