@@ -112,9 +112,14 @@ func Main(opts Options, cmd any) int {
 	run := func(context.Context) error {
 		return kctx.Run(env)
 	}
-	if svc := findService(cmd); svc != nil && svc.Every != "" {
+	switch svc := findService(cmd); {
+	case svc != nil && svc.Every != "":
 		err = RunEvery(ctx, logger, svc.Every, run)
-	} else {
+	case svc != nil && svc.Jitter > 0:
+		if err = sleepJitter(ctx, svc.Jitter); err == nil {
+			err = run(ctx)
+		}
+	default:
 		err = run(ctx)
 	}
 	if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
@@ -12,7 +13,8 @@ import (
 // Service is the flag group of the commands that can run in the foreground
 // on their own schedule (all but dump-data), for hosts without cron.
 type Service struct {
-	Every string `help:"Service mode: stay in the foreground and run on this schedule, a duration (5m) or a 5-field cron spec (\"*/5 * * * *\"). Runs never overlap and share the cron runs' lock." placeholder:"SCHEDULE"`
+	Jitter time.Duration `help:"Wait a random time up to this long before a one-shot run, so many sensors do not hit a server at the same second (cron has no random minute)." placeholder:"DURATION"`
+	Every  string        `help:"Service mode: stay in the foreground and run on this schedule, a duration (5m) or a 5-field cron spec (\"*/5 * * * *\"). Runs never overlap and share the cron runs' lock." placeholder:"SCHEDULE"`
 }
 
 // ServiceFlags lets Main find the group.
@@ -75,4 +77,19 @@ func RunEvery(ctx context.Context, logger *slog.Logger, spec string, fn func(con
 		return fmt.Errorf("scheduler shutdown: %w", err)
 	}
 	return nil
+}
+
+// sleepJitter waits a random duration in [0, max), or until ctx ends.
+func sleepJitter(ctx context.Context, max time.Duration) error {
+	if max <= 0 {
+		return nil
+	}
+	t := time.NewTimer(rand.N(max))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
