@@ -33,6 +33,11 @@ var ErrStop = errors.New("stop")
 // logrotate; an older truncated .gz is damage that will not heal.
 const gzSettle = 2 * time.Minute
 
+// mtimeSlack covers the kernel's coarse file timestamps (and small clock
+// steps) when comparing an mtime with a commit time: reading a file twice is
+// acceptable, skipping it is not.
+const mtimeSlack = 2 * time.Second
+
 // Config says which consumer reads which eve.json.
 type Config struct {
 	Consumer     string   // e.g. "alert-digest": names the state and lock files
@@ -74,6 +79,7 @@ type Session struct {
 	lock      *Lock
 	statePath string
 	state     *State // nil when there was none
+	base      State  // counters as loaded, before this run
 	cands     []*candidate
 	first     int   // index of the first candidate to read
 	firstOff  int64 // offset in it
@@ -144,6 +150,7 @@ func (s *Session) open(ctx context.Context) error {
 				return cli.Data(fmt.Errorf("state %s: %w; run once with --reset-state to discard it (the next run then starts per --start)", s.statePath, err))
 			}
 			s.state = st
+			s.base = *st
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -216,15 +223,19 @@ func (s *Session) planResume() error {
 		s.stopAt = &p
 	}
 	if pos.Head == "" {
-		// Committed while the live file was empty: nothing was consumed, so
-		// any file not older than that commit is new; a pending batch names
-		// its file exactly.
-		s.first = s.firstNewerThan(pos, st.UpdatedAt)
-		if s.stopAt != nil {
-			for i, c := range s.cands {
-				if c.head == s.stopAt.Head && i < s.first {
-					s.first = i
-				}
+		// Committed while the live file had no complete line: nothing was
+		// consumed. Read from the file we saw then (same dev/inode), or
+		// failing that from any file modified since, with a margin because
+		// file mtimes come from a coarser clock than time.Now.
+		s.first = len(s.cands) - 1
+		upd, _ := time.Parse(time.RFC3339Nano, st.UpdatedAt)
+		for i, c := range s.cands {
+			same := pos.Ino != 0 && c.dev == pos.Dev && c.ino == pos.Ino
+			recent := !upd.IsZero() && c.mtime.After(upd.Add(-mtimeSlack))
+			pending := s.stopAt != nil && c.head == s.stopAt.Head
+			if same || recent || pending {
+				s.first = i
+				break
 			}
 		}
 		s.firstOff = 0
@@ -367,6 +378,10 @@ func (s *Session) scanFile(ctx context.Context, c *candidate, r io.Reader, from 
 			atStart = false
 		}
 		pos := Position{c: c, Path: c.path, Offset: sc.Offset()}
+		if s.pastStop(c, pos.Offset) {
+			// Past the pending batch's end: the retry must be the same batch.
+			return true, nil
+		}
 		s.stats.Bytes += pos.Offset - prev
 		prev = pos.Offset
 		s.end = pos
@@ -375,19 +390,14 @@ func (s *Session) scanFile(ctx context.Context, c *candidate, r io.Reader, from 
 				return true, err
 			}
 		}
-		if s.stopAt != nil && c.head == s.stopAt.Head && pos.Offset > s.stopAt.Offset {
-			// Past the pending batch's end: the retry must be the same batch.
-			return true, nil
-		}
-		if eve.IsBlank(line) {
-			continue
-		}
-		s.stats.Lines++
-		if err := fn(line, pos); err != nil {
-			if errors.Is(err, ErrStop) {
-				return true, nil
+		if !eve.IsBlank(line) {
+			s.stats.Lines++
+			if err := fn(line, pos); err != nil {
+				if errors.Is(err, ErrStop) {
+					return true, nil
+				}
+				return true, err
 			}
-			return true, err
 		}
 		if s.stopAt != nil && c.head == s.stopAt.Head && pos.Offset == s.stopAt.Offset {
 			return true, nil
@@ -428,6 +438,10 @@ func (s *Session) scanFile(ctx context.Context, c *candidate, r io.Reader, from 
 // BatchID names the batch from this run's start to end. It depends only on
 // the two positions, so a retry of the same batch carries the same id and a
 // receiver can drop the duplicate.
+func (s *Session) pastStop(c *candidate, off int64) bool {
+	return s.stopAt != nil && c.head == s.stopAt.Head && off > s.stopAt.Offset
+}
+
 func (s *Session) BatchID(end Position) string {
 	if s.state != nil && s.state.Pending != nil && end.c != nil &&
 		end.c.head == s.state.Pending.End.Head && end.Offset == s.state.Pending.End.Offset {
@@ -499,8 +513,9 @@ func (s *Session) Prepare(end Position, batchID string) error {
 func (s *Session) nextState() *State {
 	st := &State{Version: StateVersion, Consumer: s.cfg.Consumer, Source: s.cfg.Live,
 		UpdatedAt: nowString(s.cfg.Now())}
+	st.Lines, st.BadLines, st.Gaps = s.base.Lines, s.base.BadLines, s.base.Gaps
 	if s.state != nil {
-		st.Lines, st.BadLines, st.Gaps, st.BatchID = s.state.Lines, s.state.BadLines, s.state.Gaps, s.state.BatchID
+		st.BatchID = s.state.BatchID
 	}
 	return st
 }
@@ -521,9 +536,11 @@ func (s *Session) Commit(end Position, batchID string, badLines int64) error {
 	if batchID != "" {
 		st.BatchID = batchID
 	}
-	st.Lines += s.stats.Lines
-	st.BadLines += badLines + int64(s.stats.Oversize+s.stats.Torn)
-	st.Gaps += int64(s.stats.Gaps)
+	// Counters are the totals at Open plus this run's, so committing
+	// several times in one run does not count a line twice.
+	st.Lines = s.base.Lines + s.stats.Lines
+	st.BadLines = s.base.BadLines + badLines + int64(s.stats.Oversize+s.stats.Torn)
+	st.Gaps = s.base.Gaps + int64(s.stats.Gaps)
 	if s.state != nil && s.state.Pending == nil && s.state.Pos.Head == fp.Head && s.state.Pos.Offset == fp.Offset && s.stats.Lines == 0 && s.stats.Gaps == 0 {
 		return nil // nothing changed: leave the file alone
 	}
