@@ -1,0 +1,63 @@
+// Command alert-digest mails a digest of the Suricata alerts that are new
+// since its last run: one multipart text + HTML message per run, none when
+// nothing is new. Run it from cron (or with --every); see internal/digest.
+package main
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/digest"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+type command struct {
+	cli.Common
+	cli.Service
+
+	To               []string      `help:"Recipient (repeatable)." default:"root@localhost" config:"mail.to" placeholder:"ADDR"`
+	From             string        `help:"Sender address (default suricron@<host name>)." config:"mail.from" placeholder:"ADDR"`
+	SMTP             string        `name:"smtp" help:"SMTP server URL: smtp://host:port (STARTTLS when offered; ?starttls=required to insist) or smtps://host:port. Default smtp://localhost:25." config:"mail.smtp" placeholder:"URL" xor:"transport"`
+	Sendmail         string        `help:"Pipe the message to this sendmail binary (PATH -t -i) instead of SMTP." config:"mail.sendmail" placeholder:"PATH" xor:"transport"`
+	SMTPUsername     string        `name:"smtp-username" help:"SMTP AUTH user (PLAIN or LOGIN, only over TLS)." config:"mail.username" placeholder:"USER"`
+	SMTPPasswordFile string        `name:"smtp-password-file" help:"File holding the SMTP AUTH password." config:"mail.password_file" placeholder:"FILE"`
+	SMTPCAFile       string        `name:"smtp-ca-file" help:"PEM CA file to verify the SMTP server's certificate instead of the system roots." config:"mail.ca_file" placeholder:"FILE"`
+	MailTimeout      time.Duration `name:"mail-timeout" help:"Limit for the whole delivery (SMTP session or sendmail run)." default:"60s" config:"mail.timeout"`
+
+	MinSeverity  int     `help:"Only alerts at least this severe: 1 (high) to 3 (low); 0 = all." default:"0" placeholder:"N"`
+	SID          []int64 `name:"sid" help:"Only these signature ids (repeatable)." placeholder:"N"`
+	ExcludeSID   []int64 `name:"exclude-sid" help:"Leave out these signature ids (repeatable)." placeholder:"N"`
+	Match        string  `help:"Only alerts whose signature matches this regular expression (RE2)." placeholder:"REGEX"`
+	SuppressFile string  `help:"Suppress file: lines 'SID [ADDR|CIDR|src=…|dst=…] [until=YYYY-MM-DD]'." placeholder:"FILE"`
+	MaxGroups    int     `help:"Groups listed in the mail; the rest are summarised with their totals." default:"100" placeholder:"N"`
+	LinkTemplate string  `help:"Per-group link, e.g. a Kibana or EveBox URL with {flow_id} {sid} {src} {dst} {from} {to} {from_ms} {to_ms} (a ±60 min window)." placeholder:"URL"`
+	DryRun       bool    `help:"Print the message on stdout exactly as it would be sent; send nothing, keep the state."`
+	Start        string  `help:"Where a first run (no state yet) begins: end (only new alerts), beginning (of the live file), all (rotated files too)." default:"end" enum:"end,beginning,all"`
+	ResetState   bool    `help:"Discard the saved position (even a corrupt one) and start per --start."`
+}
+
+func (c *command) Run(ctx context.Context, env *cli.Env) error {
+	return digest.Run(ctx, digest.Config{
+		Eve: c.Eve, StateDir: c.StateDir, Start: c.Start, ResetState: c.ResetState, DryRun: c.DryRun,
+		MinSeverity: c.MinSeverity, SIDs: c.SID, ExcludeSIDs: c.ExcludeSID, Match: c.Match,
+		SuppressFile: c.SuppressFile, MaxGroups: c.MaxGroups, LinkTemplate: c.LinkTemplate,
+		Mail: digest.MailConfig{
+			To: c.To, From: c.From, SMTP: c.SMTP, Sendmail: c.Sendmail, Username: c.SMTPUsername,
+			PasswordFile: c.SMTPPasswordFile, CAFile: c.SMTPCAFile, Timeout: c.MailTimeout,
+		},
+	}, digest.Deps{Stdout: env.Stdout, Logger: env.Logger})
+}
+
+func main() {
+	os.Exit(cli.Main(cli.Options{
+		Name:        "alert-digest",
+		Section:     "digest",
+		Description: "Mail a digest of the Suricata alerts that are new since the last run.",
+		Version:     version,
+		Args:        os.Args[1:],
+	}, &command{}))
+}

@@ -1,0 +1,107 @@
+// Command weekly-report folds Suricata's eve.json into small per-day
+// aggregates (hourly: --collect-only) and renders a week of them as text,
+// markdown, JSON or an HTML mail with charts (weekly); or, ad hoc, reports
+// on given files without any state. See internal/report.
+package main
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/mail"
+	"github.com/suricron/suricron/internal/report"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+type command struct {
+	cli.Common
+	cli.Service
+
+	Files  []string `help:"Ad hoc: report on these eve files (globs; plain or .gz, any order) without reading or writing state." placeholder:"GLOB" sep:"none"`
+	Week   string   `help:"ISO week to report, e.g. 2026-W46 (default: the previous week; ad hoc: the last 7 days)." placeholder:"YYYY-Www"`
+	Since  string   `help:"Period start: RFC 3339, YYYY-MM-DD[ HH:MM] or a duration back from now (7d, 36h)." placeholder:"T"`
+	Until  string   `help:"Period end (exclusive), same forms as --since; default now." placeholder:"T"`
+	Format string   `help:"Output format: text, markdown, json or html." default:"text" enum:"text,markdown,json,html"`
+	Out    string   `help:"Write the report to this file (atomically) instead of stdout." placeholder:"FILE"`
+	Top    int      `help:"Rows per table." default:"20" placeholder:"N"`
+
+	Mail             bool          `help:"Mail the report as HTML with inline charts (prints nothing unless --out is given)."`
+	To               []string      `help:"Recipient (repeatable)." default:"root@localhost" config:"mail.to" placeholder:"ADDR"`
+	From             string        `help:"Sender address (default suricron@<host name>)." config:"mail.from" placeholder:"ADDR"`
+	SMTP             string        `name:"smtp" help:"SMTP server URL: smtp://host:port (STARTTLS when offered; ?starttls=required to insist) or smtps://host:port. Default smtp://localhost:25." config:"mail.smtp" placeholder:"URL" xor:"transport"`
+	Sendmail         string        `help:"Pipe the message to this sendmail binary (PATH -t -i) instead of SMTP." config:"mail.sendmail" placeholder:"PATH" xor:"transport"`
+	SMTPUsername     string        `name:"smtp-username" help:"SMTP AUTH user (PLAIN or LOGIN, only over TLS)." config:"mail.username" placeholder:"USER"`
+	SMTPPasswordFile string        `name:"smtp-password-file" help:"File holding the SMTP AUTH password." config:"mail.password_file" placeholder:"FILE"`
+	SMTPCAFile       string        `name:"smtp-ca-file" help:"PEM CA file to verify the SMTP server's certificate instead of the system roots." config:"mail.ca_file" placeholder:"FILE"`
+	MailTimeout      time.Duration `name:"mail-timeout" help:"Limit for the whole delivery (SMTP session or sendmail run)." default:"60s" config:"mail.timeout"`
+
+	HomeNet       string `help:"HOME_NET: a CIDR list or Suricata address expression (default: RFC 1918, ULA and link-local)." placeholder:"CIDR,…"`
+	SuricataYAML  string `name:"suricata-yaml" help:"Take HOME_NET from this suricata.yaml." placeholder:"FILE"`
+	ExpectedPorts string `help:"Ports that are never unusual: tcp/443, udp/53, or 53 for both." default:"tcp/22,tcp/25,53,67,68,tcp/80,tcp/110,123,tcp/143,443,tcp/465,tcp/587,tcp/853,tcp/993,tcp/995,udp/137,udp/138,udp/546,udp/547,udp/1900,udp/5353,udp/5355" placeholder:"LIST"`
+	Hostname      string `help:"Sensor name in the report and subject (default: this host's name)." placeholder:"NAME"`
+
+	CollectOnly bool   `help:"Only fold new eve lines into the aggregates (hourly cron line); render nothing."`
+	Keep        int    `help:"Weeks of aggregates to keep." default:"26" placeholder:"WEEKS"`
+	Start       string `help:"Where a first run (no state yet) begins: end, beginning (of the live file), all (rotated files too)." default:"end" enum:"end,beginning,all"`
+	ResetState  bool   `help:"Discard the saved position (even a corrupt one) and start per --start."`
+}
+
+func (c *command) Run(ctx context.Context, env *cli.Env) error {
+	loc := time.Local
+	now := time.Now()
+	cfg := report.Config{
+		Files: c.Files, Week: c.Week, Format: c.Format, Out: c.Out, Top: c.Top,
+		Mail: c.Mail, To: c.To, From: c.From,
+		HomeNet: c.HomeNet, SuricataYAML: c.SuricataYAML, ExpectedPorts: c.ExpectedPorts,
+		CollectOnly: c.CollectOnly, KeepWeeks: c.Keep, Eve: c.Eve, StateDir: c.StateDir,
+		Start: c.Start, ResetState: c.ResetState, Location: loc,
+	}
+	var err error
+	if c.Since != "" {
+		if cfg.Since, err = report.ParseTimeArg(c.Since, now, loc); err != nil {
+			return err
+		}
+	}
+	if c.Until != "" {
+		if cfg.Until, err = report.ParseTimeArg(c.Until, now, loc); err != nil {
+			return err
+		}
+	}
+	host := c.Hostname
+	if host == "" {
+		host, _ = os.Hostname()
+	}
+	if cfg.From == "" {
+		cfg.From = "suricron@" + host
+	}
+	deps := report.Deps{Now: func() time.Time { return now }, Hostname: host, Stdout: env.Stdout, Logger: env.Logger}
+	if c.Mail {
+		mc := mail.Config{SMTP: c.SMTP, Sendmail: c.Sendmail, Username: c.SMTPUsername, CAFile: c.SMTPCAFile,
+			Timeout: c.MailTimeout, HELO: "", Logger: env.Logger}
+		if c.SMTPPasswordFile != "" {
+			if mc.Password, err = cli.ReadSecret(c.SMTPPasswordFile); err != nil {
+				return err
+			}
+		}
+		s, err := mail.NewSender(mc)
+		if err != nil {
+			return cli.Usage(err)
+		}
+		deps.Sender = s
+	}
+	return report.Run(ctx, cfg, deps)
+}
+
+func main() {
+	os.Exit(cli.Main(cli.Options{
+		Name:        "weekly-report",
+		Section:     "report",
+		Description: "Weekly Suricata report: alert summary, unusual ports, capture health, local network.",
+		Version:     version,
+		Args:        os.Args[1:],
+	}, &command{}))
+}

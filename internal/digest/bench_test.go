@@ -1,0 +1,33 @@
+package digest
+
+import (
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/suricron/suricron/internal/checkpoint"
+)
+
+// BenchmarkRun digests 50,000 alerts in 5,000 groups (dry run).
+func BenchmarkRun(b *testing.B) {
+	e := newEnv(b)
+	t0 := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	var lines [][]byte
+	for i := 0; i < 50_000; i++ {
+		lines = append(lines, alert{ts: t0.Add(time.Duration(i) * time.Millisecond), sid: int64(2000000 + i%300), sev: 1 + i%3,
+			sig: fmt.Sprintf("ET BENCH %d", i%300), src: fmt.Sprintf("198.51.100.%d", i%50), dst: fmt.Sprintf("10.0.%d.%d", i%7, i%100), dport: 443, flowID: uint64(i)}.line(b))
+	}
+	appendLines(b, e.eve, lines...)
+	cfg := e.config()
+	cfg.DryRun = true
+	cfg.Start = checkpoint.StartBeginning
+	deps := e.deps()
+	deps.Stdout = io.Discard
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := run(b.Context(), cfg, deps); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,179 @@
+package digest
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"regexp"
+	"time"
+
+	"github.com/suricron/suricron/internal/checkpoint"
+	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/mail"
+)
+
+// Consumer names this command's checkpoint and lock files in the state dir.
+const Consumer = "alert-digest"
+
+// DefaultMaxGroups is how many groups a mail lists before summarising the
+// rest; a few screens in a mail client.
+const DefaultMaxGroups = 100
+
+// Config is everything the command line decides.
+type Config struct {
+	Eve        string // live eve.json
+	StateDir   string
+	Start      string // checkpoint.StartEnd, StartBeginning or StartAll (first run only)
+	ResetState bool
+	DryRun     bool // print the message on stdout; send nothing; keep state
+
+	MinSeverity  int     // keep alerts with 1 <= severity <= MinSeverity; 0 keeps all
+	SIDs         []int64 // only these sids, if any
+	ExcludeSIDs  []int64
+	Match        string // RE2 on the signature; empty matches all
+	SuppressFile string
+
+	MaxGroups    int    // groups listed in the mail; the rest are summarised
+	LinkTemplate string // per-group URL, see ParseLinkTemplate
+
+	Mail MailConfig
+}
+
+// MailConfig is the [mail] table shared with weekly-report.
+type MailConfig struct {
+	To           []string
+	From         string // default suricron@<host>
+	SMTP         string // smtp:// or smtps:// URL; default mail.DefaultSMTP
+	Sendmail     string // path; excludes SMTP
+	Username     string
+	PasswordFile string
+	CAFile       string
+	Timeout      time.Duration
+}
+
+// Deps are the outside world, injected so that tests run Run in-process
+// with a fixed clock and host name.
+type Deps struct {
+	Now      func() time.Time
+	Hostname string      // subject, default sender, Message-ID host
+	Sender   mail.Sender // nil: built from Config.Mail
+	Stdout   io.Writer   // --dry-run output
+	Logger   *slog.Logger
+}
+
+func (d Deps) withDefaults() Deps {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Hostname == "" {
+		if h, err := os.Hostname(); err == nil {
+			d.Hostname = h
+		} else {
+			d.Hostname = "localhost"
+		}
+	}
+	if d.Stdout == nil {
+		d.Stdout = io.Discard
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	return d
+}
+
+// settings is Config checked and compiled.
+type settings struct {
+	filter    *filter
+	link      *LinkTemplate
+	maxGroups int
+	from      string
+	to        []string
+}
+
+func (cfg *Config) compile(now time.Time, host string, log *slog.Logger) (*settings, error) {
+	s := &settings{maxGroups: cfg.MaxGroups}
+	if cfg.Eve == "" {
+		return nil, cli.Usagef("--eve: no eve.json path")
+	}
+	if cfg.StateDir == "" && !cfg.DryRun {
+		return nil, cli.Usagef("--state-dir: no directory")
+	}
+	switch cfg.Start {
+	case "", checkpoint.StartEnd, checkpoint.StartBeginning, checkpoint.StartAll:
+	default:
+		return nil, cli.Usagef("--start %q: want end, beginning or all", cfg.Start)
+	}
+	if cfg.MinSeverity < 0 || cfg.MinSeverity > 255 {
+		return nil, cli.Usagef("--min-severity %d: want 1 (high) to 255, or 0 for all", cfg.MinSeverity)
+	}
+	if s.maxGroups == 0 {
+		s.maxGroups = DefaultMaxGroups
+	}
+	if s.maxGroups < 1 {
+		return nil, cli.Usagef("--max-groups %d: want at least 1", cfg.MaxGroups)
+	}
+	f := &filter{minSeverity: cfg.MinSeverity, now: now}
+	for _, sid := range cfg.SIDs {
+		if sid <= 0 {
+			return nil, cli.Usagef("--sid %d: sids are positive", sid)
+		}
+		if f.only == nil {
+			f.only = map[int64]bool{}
+		}
+		f.only[sid] = true
+	}
+	for _, sid := range cfg.ExcludeSIDs {
+		if sid <= 0 {
+			return nil, cli.Usagef("--exclude-sid %d: sids are positive", sid)
+		}
+		if f.exclude == nil {
+			f.exclude = map[int64]bool{}
+		}
+		f.exclude[sid] = true
+	}
+	if cfg.Match != "" {
+		re, err := regexp.Compile(cfg.Match)
+		if err != nil {
+			return nil, cli.Usagef("--match %q: %w", cfg.Match, err)
+		}
+		f.match = re
+	}
+	if cfg.SuppressFile != "" {
+		sup, err := LoadSuppressFile(cfg.SuppressFile)
+		if err != nil {
+			return nil, cli.Usage(err)
+		}
+		for _, le := range sup.Errors {
+			// A bad line costs a suppression, so more mail rather than
+			// missed alerts: warn (and say so in the mail), keep going.
+			log.Warn("suppress file: line ignored", "file", cfg.SuppressFile, "line", le.Line, "err", le.Err)
+		}
+		for _, r := range sup.Rules {
+			if r.Expired(now) {
+				log.Info("suppress file: rule expired, no longer applied", "file", cfg.SuppressFile, "line", r.Line, "until", r.Until.Format(time.DateOnly))
+			}
+		}
+		f.suppress = sup
+	}
+	s.filter = f
+	if cfg.LinkTemplate != "" {
+		lt, err := ParseLinkTemplate(cfg.LinkTemplate)
+		if err != nil {
+			return nil, cli.Usage(fmt.Errorf("--link-template: %w", err))
+		}
+		s.link = lt
+	}
+	s.to = cfg.Mail.To
+	if len(s.to) == 0 {
+		s.to = []string{"root@localhost"}
+	}
+	s.from = cfg.Mail.From
+	if s.from == "" {
+		s.from = "suricron@" + messageIDHost(host)
+	}
+	if _, _, err := (&mail.Message{From: s.from, To: s.to}).Envelope(); err != nil {
+		return nil, cli.Usage(fmt.Errorf("--from/--to: %w", err))
+	}
+	return s, nil
+}

@@ -1,0 +1,269 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/suricron/suricron/internal/checkpoint"
+	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/eve"
+	"github.com/suricron/suricron/internal/mail"
+)
+
+// Result is what one run did, for tests and the summary log line.
+type Result struct {
+	Alerts   int64 // alerts in the mail (0: no mail)
+	Groups   int
+	BatchID  string
+	Sent     bool
+	Excluded [nReasons]int64
+	BadLines int64
+	Lines    int64
+}
+
+// Run digests the new alerts once. Errors carry cli exit codes: 2 for
+// configuration, 65 for a corrupt state file, 75 for a busy lock or a
+// delivery that may succeed later (state unchanged, the next run re-sends).
+func Run(ctx context.Context, cfg Config, deps Deps) error {
+	_, err := run(ctx, cfg, deps)
+	return err
+}
+
+func run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
+	deps = deps.withDefaults()
+	log := deps.Logger
+	now := deps.Now()
+	set, err := cfg.compile(now, deps.Hostname, log)
+	if err != nil {
+		return nil, err
+	}
+	sender := deps.Sender
+	if sender == nil {
+		// Built for --dry-run too, so that a dry run checks the transport
+		// settings; it connects to nothing until Send.
+		if sender, err = newSender(cfg.Mail, log); err != nil {
+			return nil, err
+		}
+	}
+
+	sess, err := checkpoint.Open(ctx, checkpoint.Config{
+		Consumer: Consumer, Live: cfg.Eve, StateDir: cfg.StateDir, Start: cfg.Start,
+		Reset: cfg.ResetState, ReadOnly: cfg.DryRun, Logger: log, Now: deps.Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	defer sess.Close()
+
+	res := &Result{}
+	ag := newAggregator()
+	var firstBad string
+	err = sess.Lines(ctx, func(line []byte, end checkpoint.Position) error {
+		typ, err := eve.EventType(line)
+		if err != nil {
+			res.BadLines++
+			if firstBad == "" {
+				firstBad = fmt.Sprintf("%s: %v", checkpoint.FormatPos(end), err)
+			}
+			return nil
+		}
+		if string(typ) != "alert" {
+			return nil
+		}
+		ev, err := eve.Parse(line)
+		if err == nil && (ev.Alert == nil || ev.Alert.SignatureID == 0) {
+			err = errors.New("alert without alert.signature_id")
+		}
+		if err != nil {
+			res.BadLines++
+			if firstBad == "" {
+				firstBad = fmt.Sprintf("%s: %v", checkpoint.FormatPos(end), err)
+			}
+			return nil
+		}
+		if why := set.filter.verdict(ev); why != kept {
+			res.Excluded[why]++
+			return nil
+		}
+		ag.add(ev)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", cfg.Eve, err)
+	}
+	st := sess.Stats()
+	res.Lines = st.Lines
+	if res.BadLines > 0 {
+		log.Warn("skipped lines that are not valid eve records", "count", res.BadLines, "first", firstBad)
+	}
+	end := sess.End()
+	if ag.alerts == 0 {
+		// Nothing to mail; still move past the lines read so the next run
+		// does not scan them again.
+		if !cfg.DryRun && !end.IsZero() {
+			if err := sess.Commit(end, "", res.BadLines); err != nil {
+				return nil, fmt.Errorf("commit checkpoint: %w", err)
+			}
+		}
+		logSummary(log, cfg, res, st)
+		return res, nil
+	}
+
+	res.BatchID = sess.BatchID(end)
+	rep := buildReport(ag, set, deps.Hostname, res, st, cfg)
+	msg, raw, err := buildMessage(rep, set, now, deps.Hostname)
+	if err != nil {
+		return nil, err
+	}
+	res.Alerts, res.Groups = rep.Alerts, len(rep.Groups)+rep.MoreGroups
+
+	if cfg.DryRun {
+		if _, err := deps.Stdout.Write(raw); err != nil {
+			return nil, fmt.Errorf("write message to stdout: %w", err)
+		}
+		logSummary(log, cfg, res, st)
+		return res, nil
+	}
+
+	if err := sess.Prepare(end, res.BatchID); err != nil {
+		return nil, fmt.Errorf("record pending batch: %w", err)
+	}
+	from, to, err := msg.Envelope()
+	if err != nil {
+		return nil, fmt.Errorf("digest envelope: %w", err)
+	}
+	if err := sender.Send(ctx, from, to, raw); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("send digest (batch %s): %w", res.BatchID, err)
+		}
+		if mail.IsTemporary(err) {
+			return nil, cli.TempFail(fmt.Errorf("send digest (batch %s, %s kept for the next run): %w", res.BatchID, plural(res.Alerts, "alert", "alerts"), err))
+		}
+		return nil, fmt.Errorf("send digest (batch %s): %w", res.BatchID, err)
+	}
+	res.Sent = true
+	if err := sess.Commit(end, res.BatchID, res.BadLines); err != nil {
+		// The mail went out; the next run re-sends this batch under the
+		// same id rather than lose it.
+		return nil, fmt.Errorf("commit checkpoint after sending batch %s: %w", res.BatchID, err)
+	}
+	logSummary(log, cfg, res, st)
+	return res, nil
+}
+
+func newSender(mc MailConfig, log *slog.Logger) (mail.Sender, error) {
+	c := mail.Config{SMTP: mc.SMTP, Sendmail: mc.Sendmail, Username: mc.Username,
+		CAFile: mc.CAFile, Timeout: mc.Timeout, Logger: log}
+	if mc.PasswordFile != "" {
+		pw, err := cli.ReadSecret(mc.PasswordFile)
+		if err != nil {
+			return nil, fmt.Errorf("--smtp-password-file: %w", err)
+		}
+		c.Password = pw
+	}
+	s, err := mail.NewSender(c)
+	if err != nil {
+		return nil, cli.Usage(err)
+	}
+	return s, nil
+}
+
+func buildReport(ag *aggregator, set *settings, host string, res *Result, st checkpoint.Stats, cfg Config) *report {
+	groups := ag.sorted()
+	sigs := signatureTotals(groups)
+	rep := &report{Host: host, Batch: res.BatchID, Alerts: ag.alerts, Signatures: len(sigs), High: ag.high}
+	for i, g := range groups {
+		if i == 0 || g.First.Before(rep.First) {
+			rep.First = g.First
+		}
+		if i == 0 || g.Last.After(rep.Last) {
+			rep.Last = g.Last
+		}
+		if i < set.maxGroups {
+			rep.Groups = append(rep.Groups, newGroupView(g, set.link))
+		} else {
+			rep.MoreGroups++
+			rep.MoreAlerts += g.Count
+		}
+	}
+	for i, s := range sigs {
+		if i < set.maxGroups {
+			rep.Sigs = append(rep.Sigs, s)
+		} else {
+			rep.MoreSigs++
+			rep.MoreSigAlts += s.Count
+		}
+	}
+	if n := res.Excluded[bySuppress]; n > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s suppressed by %s.", plural(n, "alert", "alerts"), Printable(cfg.SuppressFile)))
+	}
+	if n := res.Excluded[bySeverity] + res.Excluded[bySID] + res.Excluded[byMatch]; n > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s left out by the severity, sid or signature filters.", plural(n, "alert", "alerts")))
+	}
+	if set.filter.suppress != nil {
+		for _, le := range set.filter.suppress.Errors {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("suppress file %s line %d ignored: %s", Printable(cfg.SuppressFile), le.Line, Printable(le.Err.Error())))
+		}
+	}
+	if res.BadLines > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s of eve.json could not be read and %s skipped.", plural(res.BadLines, "line", "lines"), pick(res.BadLines == 1, "was", "were")))
+	}
+	if st.Oversize+st.Torn > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d over-long or torn lines skipped.", st.Oversize+st.Torn))
+	}
+	if st.Gaps > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("eve.json had %d gap(s) since the last run (a rotated file was missing or rewritten); alerts in it may be missing.", st.Gaps))
+	}
+	return rep
+}
+
+func buildMessage(rep *report, set *settings, now time.Time, host string) (*mail.Message, []byte, error) {
+	text, err := rep.textBody()
+	if err != nil {
+		return nil, nil, err
+	}
+	html, err := rep.htmlBody()
+	if err != nil {
+		return nil, nil, err
+	}
+	msg := &mail.Message{
+		From: set.from, To: set.to, Subject: rep.subject(),
+		Headers: []mail.Header{
+			{Name: "X-Suricron-Alerts", Value: strconv.FormatInt(rep.Alerts, 10)},
+			{Name: "X-Suricron-Batch", Value: rep.Batch},
+		},
+		Text: text, HTML: html, Date: now, Host: messageIDHost(host),
+	}
+	raw, err := mail.Build(msg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("digest message: %w", err)
+	}
+	return msg, raw, nil
+}
+
+// messageIDHost keeps the Message-ID valid when the host name is not a
+// plain DNS name (mail.Build refuses those).
+func messageIDHost(h string) string {
+	for _, c := range h {
+		if !(c == '-' || c == '.' || ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')) {
+			return "localhost"
+		}
+	}
+	if h == "" || h[0] == '-' || h[0] == '.' || h[len(h)-1] == '-' || h[len(h)-1] == '.' {
+		return "localhost"
+	}
+	return h
+}
+
+func logSummary(log *slog.Logger, cfg Config, res *Result, st checkpoint.Stats) {
+	log.Info("digest done",
+		"alerts", res.Alerts, "groups", res.Groups, "sent", res.Sent, "dry_run", cfg.DryRun,
+		"batch", res.BatchID, "lines", res.Lines, "bad_lines", res.BadLines,
+		"suppressed", res.Excluded[bySuppress],
+		"filtered", res.Excluded[bySeverity]+res.Excluded[bySID]+res.Excluded[byMatch],
+		"files", st.Files, "gaps", st.Gaps)
+}

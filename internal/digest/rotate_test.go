@@ -1,0 +1,104 @@
+package digest
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/suricron/suricron/internal/mail/mailtest"
+)
+
+// logrotateBin finds the real logrotate, skipping without it unless
+// SURICRON_REQUIRE_TOOLS=1.
+func logrotateBin(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/sbin/logrotate", "/sbin/logrotate"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("logrotate"); err == nil {
+		return p
+	}
+	if os.Getenv("SURICRON_REQUIRE_TOOLS") == "1" {
+		t.Fatal("logrotate not installed and SURICRON_REQUIRE_TOOLS=1")
+	}
+	t.Skip("logrotate not installed (apt-get install logrotate)")
+	return ""
+}
+
+// TestRotationBetweenRunsLosesNothing rotates eve.json with Debian's
+// suricata stanza (rotate 14, compress, create, no delaycompress) between
+// two runs, twice before the second run, and checks that the two mails
+// together hold every alert exactly once.
+func TestRotationBetweenRunsLosesNothing(t *testing.T) {
+	bin := logrotateBin(t)
+	srv := mailtest.Start(t, mailtest.Options{})
+	e := newEnv(t)
+	conf := filepath.Join(e.dir, "suricata.logrotate")
+	stanza := fmt.Sprintf("%s {\n\trotate 14\n\tmissingok\n\tcompress\n\tcreate\n}\n", e.eve)
+	if err := os.WriteFile(conf, []byte(stanza), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rotate := func() {
+		t.Helper()
+		out, err := exec.Command(bin, "-f", "-s", filepath.Join(e.dir, "logrotate.status"), conf).CombinedOutput()
+		if err != nil {
+			t.Fatalf("logrotate: %v\n%s", err, out)
+		}
+	}
+	sid := int64(100)
+	want := map[string]int64{}
+	write := func(n int) {
+		for i := 0; i < n; i++ {
+			sid++
+			a := alert{sid: sid, sev: 2, src: "10.0.0.1", dst: "10.0.0.2", dport: 80}
+			appendAlerts(t, e.eve, a)
+			// Flows between alerts, as in a real log.
+			appendLines(t, e.eve, []byte(`{"timestamp":"2025-06-01T12:00:00.000000+0000","event_type":"flow","src_ip":"10.0.0.1","dest_ip":"10.0.0.2"}`+"\n"))
+			want[fmt.Sprintf("%d 10.0.0.1 10.0.0.2", sid)] = 1
+		}
+	}
+	cfg := e.config()
+	cfg.Mail.SMTP = srv.URL()
+
+	write(3)
+	if _, err := e.run(t, cfg); err != nil {
+		t.Fatal(err)
+	}
+	write(2) // written after run 1, then rotated away
+	rotate()
+	write(4)
+	rotate() // eve.json.1.gz -> eve.json.2.gz
+	write(5)
+	if _, err := os.Stat(e.eve + ".2.gz"); err != nil {
+		t.Fatalf("logrotate did not produce .2.gz: %v", err)
+	}
+	if _, err := e.run(t, cfg); err != nil {
+		t.Fatal(err)
+	}
+
+	got := map[string]int64{}
+	for _, m := range srv.Messages() {
+		p, err := m.Parse()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, n := range parsedGroups(t, p.Text) {
+			got[k] += n
+		}
+	}
+	if len(srv.Messages()) != 2 {
+		t.Errorf("%d mails, want 2", len(srv.Messages()))
+	}
+	for k := range want {
+		if got[k] != 1 {
+			t.Errorf("alert %s delivered %d times", k, got[k])
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("delivered %d distinct alerts, wrote %d", len(got), len(want))
+	}
+}

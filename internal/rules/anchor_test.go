@@ -1,0 +1,193 @@
+package rules
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/suricron/suricron/internal/rules/archive"
+	"github.com/suricron/suricron/internal/rules/policy"
+	"github.com/suricron/suricron/internal/sharedtest"
+)
+
+// anchorDisableConf is the disable.conf of rules.md §4.1, with which
+// suricata-update 1.2.7 disabled 125 rules and kept 24,832 enabled.
+const anchorDisableConf = `2013028
+1:2012648
+re:heartbleed
+group:emerging-games.rules
+group:emerging-p2p
+metadata: deployment perimeter-no-such
+`
+
+func loadShared(t testing.TB, name string) []sourceFiles {
+	t.Helper()
+	p := sharedtest.Path(t, "et-open", name)
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	a, err := archive.Read(f, archive.DefaultLimits(), keepMember)
+	if err != nil {
+		t.Fatalf("read %s: %v", p, err)
+	}
+	return []sourceFiles{{name: name, files: a.Files}}
+}
+
+// TestAnchorCounts checks the counts suricata-update produced on the same
+// tarballs and config (rules.md §4.2).
+func TestAnchorCounts(t *testing.T) {
+	disable, err := policy.ParseMatchConf("disable.conf", anchorDisableConf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name                                string
+		tarball                             string
+		pol                                 *policy.Policy
+		loaded, total, enabled, flow, disab int
+	}{
+		{"et-open 2024 no policy", "emerging.rules.tar.gz", &policy.Policy{}, 31406, 31406, 24957, 130, 0},
+		{"et-open 2024 disable.conf", "emerging.rules.tar.gz", &policy.Policy{Disable: disable}, 31406, 31406, 24832, 130, 125},
+		{"et-open 2017 complete", "emerging-2017.rules.tar.gz", &policy.Policy{}, 21695, 21695, 19596, 40, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rs, err := buildRuleset(loadShared(t, tc.tarball), []string{"*deleted.rules"}, tc.pol, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			en, _ := countEnabled(rs.set)
+			got := [5]int{rs.loaded, rs.set.Len(), en, rs.stats.Flowbits, rs.stats.Disabled}
+			want := [5]int{tc.loaded, tc.total, tc.enabled, tc.flow, tc.disab}
+			if got != want {
+				t.Errorf("loaded,total,enabled,flowbits,disabled = %v, want %v", got, want)
+			}
+			for _, w := range rs.warnings {
+				t.Logf("warning: %v", w)
+			}
+		})
+	}
+}
+
+// TestMatchesSuricataUpdate runs Debian's suricata-update (when installed)
+// on the same tarball and policy files and requires a byte-identical
+// suricata.rules.
+func TestMatchesSuricataUpdate(t *testing.T) {
+	bin, err := exec.LookPath("suricata-update")
+	if err != nil {
+		t.Skip("suricata-update not installed")
+	}
+	fixture := filepath.Join(t.TempDir(), "fixture.tar.gz")
+	if err := os.WriteFile(fixture, tarGz(t, dirFiles(t, "testdata/v1")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		tarball func(t *testing.T) string
+		confs   map[string]string // flag name -> content
+	}{
+		{"et-open disable.conf", func(t *testing.T) string { return sharedtest.Path(t, "et-open", "emerging.rules.tar.gz") },
+			map[string]string{"disable-conf": anchorDisableConf}},
+		{"fixture full policy", func(*testing.T) string { return fixture }, map[string]string{
+			"disable-conf": "re:heartbleed\n2900004\n",
+			"enable-conf":  "2900005\n",
+			"drop-conf":    "group:emerging-scan\n",
+			"modify-conf":  `2900101 "steam" "steamcommunity"` + "\n" + `modifysid 2900104 "(msg:\"FIXTURE) GAMES" | "${1} PLAY"` + "\n",
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tarball := tc.tarball(t)
+			dir := t.TempDir()
+			write := func(name, content string) string {
+				p := filepath.Join(dir, name)
+				if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return p
+			}
+			args := []string{"-q", "-c", write("update.yaml", "ignore:\n  - \"*deleted.rules\"\n"), "-D", filepath.Join(dir, "data"),
+				"-o", filepath.Join(dir, "out"), "--url", "file://" + tarball, "--no-test", "--no-reload", "--suricata-version", "7.0.0"}
+			cfg := Config{URLs: []string{"file://" + tarball}, Output: filepath.Join(dir, "ours", "suricata.rules"),
+				StateDir: filepath.Join(dir, "state"), MinRules: 1, MaxShrink: 50, Quiet: true}
+			for flag, content := range tc.confs {
+				p := write(flag, content)
+				args = append(args, "--"+flag, p)
+				switch flag {
+				case "disable-conf":
+					cfg.DisableConf = p
+				case "enable-conf":
+					cfg.EnableConf = p
+				case "drop-conf":
+					cfg.DropConf = p
+				case "modify-conf":
+					cfg.ModifyConf = p
+				}
+			}
+			if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+				t.Fatalf("suricata-update: %v\n%s", err, out)
+			}
+			want, err := os.ReadFile(filepath.Join(dir, "out", "suricata.rules"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := Run(t.Context(), cfg, Deps{}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(cfg.Output)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(want, got) {
+				wl, gl := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
+				for i := 0; i < len(wl) && i < len(gl); i++ {
+					if wl[i] != gl[i] {
+						t.Fatalf("output differs from suricata-update at line %d:\nwant %s\ngot  %s", i+1, wl[i], gl[i])
+					}
+				}
+				t.Fatalf("output differs in length: %d lines vs %d", len(gl), len(wl))
+			}
+		})
+	}
+}
+
+func BenchmarkBuildETOpen(b *testing.B) {
+	p := sharedtest.Path(b, "et-open", "emerging.rules.tar.gz")
+	body, err := os.ReadFile(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		a, err := archive.Read(bytes.NewReader(body), archive.DefaultLimits(), keepMember)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rs, err := buildRuleset([]sourceFiles{{name: "et", files: a.Files}}, []string{"*deleted.rules"}, &policy.Policy{}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		diffSets(nil, rs.set, rs.stats, "x")
+	}
+}
+
+// BenchmarkRunCold measures a whole first install (fetch from file://,
+// build, write, cache, state) in-process.
+func BenchmarkRunCold(b *testing.B) {
+	p := sharedtest.Path(b, "et-open", "emerging.rules.tar.gz")
+	for b.Loop() {
+		b.StopTimer()
+		dir := b.TempDir()
+		b.StartTimer()
+		cfg := Config{URLs: []string{"file://" + p}, Output: filepath.Join(dir, "out", "suricata.rules"),
+			StateDir: filepath.Join(dir, "state"), MinRules: 1000, MaxShrink: 50, Quiet: true}
+		if err := Run(b.Context(), cfg, Deps{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,169 @@
+// Package archive reads a rules tarball (tar.gz) defensively: it refuses
+// non-gzip bodies (HTML error pages), truncated or corrupt streams, absolute
+// or ".." member paths, links and device nodes, and enforces caps on entry
+// count and unpacked size so a decompression bomb cannot exhaust memory.
+package archive
+
+import (
+	"archive/tar"
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// Limits bounds what an archive may hold.
+type Limits struct {
+	MaxEntries  int   // members of any type
+	MaxTotal    int64 // sum of unpacked regular-file sizes
+	MaxFileSize int64 // one unpacked member
+	MaxTrailing int64 // bytes after the tar end marker (padding)
+}
+
+// DefaultLimits fit ET Pro (the largest common set, ~60 MB unpacked) with a
+// wide margin while stopping bombs early.
+func DefaultLimits() Limits {
+	return Limits{MaxEntries: 10000, MaxTotal: 1 << 30, MaxFileSize: 512 << 20, MaxTrailing: 1 << 20}
+}
+
+// ErrRejected marks every refusal, so callers can map it to "bad data".
+var ErrRejected = errors.New("archive rejected")
+
+func reject(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrRejected, fmt.Sprintf(format, a...))
+}
+
+// File is one kept member.
+type File struct {
+	Name string // cleaned path inside the archive, e.g. "rules/x.rules"
+	// Data is a string so rules can be parsed as substrings without a copy.
+	Data string
+}
+
+// Archive is the result of a successful read.
+type Archive struct {
+	Files   []File
+	Entries int   // members seen
+	Total   int64 // unpacked bytes of regular files
+}
+
+// Read unpacks a gzip-compressed tar from r, keeping the regular files for
+// which keep(name) is true and reading (but discarding) the others so that
+// the whole stream, including the gzip CRC, is verified.
+func Read(r io.Reader, lim Limits, keep func(name string) bool) (*Archive, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	magic, err := br.Peek(2)
+	if err != nil || magic[0] != 0x1f || magic[1] != 0x8b {
+		head, _ := br.Peek(32)
+		return nil, reject("not a gzip archive (starts with %q)", printable(head))
+	}
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		return nil, reject("gzip header: %v", err)
+	}
+	defer zr.Close()
+	a := &Archive{}
+	tr := tar.NewReader(zr)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, reject("tar entry %d: %v", a.Entries+1, truncated(err))
+		}
+		a.Entries++
+		if a.Entries > lim.MaxEntries {
+			return nil, reject("more than %d entries", lim.MaxEntries)
+		}
+		name, err := cleanName(h.Name)
+		if err != nil {
+			return nil, reject("entry %q: %v", h.Name, err)
+		}
+		switch h.Typeflag {
+		case tar.TypeDir, tar.TypeXGlobalHeader:
+			continue
+		case tar.TypeReg, tar.TypeRegA: //nolint:staticcheck // old tars still use '\x00'
+		case tar.TypeSymlink, tar.TypeLink:
+			return nil, reject("entry %q: links are not allowed", name)
+		case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+			return nil, reject("entry %q: device or fifo nodes are not allowed", name)
+		default:
+			return nil, reject("entry %q: unsupported type %q", name, h.Typeflag)
+		}
+		if h.Size < 0 || h.Size > lim.MaxFileSize {
+			return nil, reject("entry %q: size %d exceeds the %d byte cap", name, h.Size, lim.MaxFileSize)
+		}
+		if a.Total+h.Size > lim.MaxTotal {
+			return nil, reject("unpacked size exceeds the %d byte cap at %q", lim.MaxTotal, name)
+		}
+		a.Total += h.Size
+		if keep != nil && keep(name) {
+			var buf strings.Builder
+			buf.Grow(int(h.Size))
+			if _, err := io.Copy(&buf, tr); err != nil {
+				return nil, reject("entry %q: %v", name, truncated(err))
+			}
+			a.Files = append(a.Files, File{Name: name, Data: buf.String()})
+		} else if _, err := io.Copy(io.Discard, tr); err != nil {
+			return nil, reject("entry %q: %v", name, truncated(err))
+		}
+	}
+	// The tar end marker may come before the end of the gzip stream; reading
+	// the rest makes gzip check its CRC and length, which catches corruption
+	// and truncation the tar layer cannot see.
+	n, err := io.Copy(io.Discard, io.LimitReader(zr, lim.MaxTrailing+1))
+	if err != nil {
+		return nil, reject("gzip stream: %v", truncated(err))
+	}
+	if n > lim.MaxTrailing {
+		return nil, reject("more than %d bytes after the tar end", lim.MaxTrailing)
+	}
+	return a, nil
+}
+
+func truncated(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("truncated archive: %w", err)
+	}
+	return err
+}
+
+// cleanName refuses absolute and escaping paths and normalises "./x".
+func cleanName(n string) (string, error) {
+	if n == "" {
+		return "", errors.New("empty name")
+	}
+	if strings.HasPrefix(n, "/") || strings.Contains(n, "\\") && strings.HasPrefix(n, "\\") {
+		return "", errors.New("absolute path")
+	}
+	for _, part := range strings.Split(n, "/") {
+		if part == ".." {
+			return "", errors.New("path contains \"..\"")
+		}
+	}
+	if strings.ContainsRune(n, 0) {
+		return "", errors.New("NUL in name")
+	}
+	c := path.Clean(n)
+	if c == "." {
+		return c, nil
+	}
+	return strings.TrimPrefix(c, "./"), nil
+}
+
+func printable(b []byte) string {
+	out := make([]byte, 0, len(b))
+	for _, c := range b {
+		if c >= 0x20 && c < 0x7f {
+			out = append(out, c)
+		} else {
+			out = append(out, '.')
+		}
+	}
+	return string(out)
+}

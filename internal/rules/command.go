@@ -1,0 +1,73 @@
+package rules
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/rules/archive"
+)
+
+// Command is the rules-update command line (kong). Every flag can also be
+// set in the [rules] table of the config file (e.g. min_rules = 2000) or
+// through SURICRON_<FLAG>.
+type Command struct {
+	cli.Common
+
+	URL             []string      `name:"url" sep:"none" help:"Rules source (http, https or file://); repeatable. %oinkcode% and %version% are substituted. Default: ET Open (ET Pro with --oinkcode-file)." placeholder:"URL"`
+	OinkcodeFile    string        `help:"File holding the ET Pro oinkcode (never logged)." placeholder:"FILE" type:"path"`
+	SuricataVersion string        `help:"Suricata version for %version% in URLs (default: ask the suricata binary, else 6.0.0)." placeholder:"X.Y.Z"`
+	Conf            []string      `sep:"none" help:"oinkmaster.conf to apply (url, skipfile, disablesid, enablesid, modifysid, localsid); repeatable." placeholder:"FILE" type:"path"`
+	EnableConf      string        `help:"suricata-update enable.conf." placeholder:"FILE" type:"path"`
+	DisableConf     string        `help:"suricata-update disable.conf." placeholder:"FILE" type:"path"`
+	DropConf        string        `help:"suricata-update drop.conf." placeholder:"FILE" type:"path"`
+	ModifyConf      string        `help:"suricata-update modify.conf." placeholder:"FILE" type:"path"`
+	Ignore          []string      `sep:"none" help:"Rules file base names (globs) not to load; giving any replaces the default; an empty value loads all." default:"*deleted.rules" placeholder:"GLOB"`
+	Output          string        `help:"Merged rules file to install." default:"/var/lib/suricata/rules/suricata.rules" placeholder:"FILE" type:"path"`
+	MinRules        int           `help:"Refuse a ruleset with fewer enabled rules than this." default:"1000" placeholder:"N"`
+	MaxShrink       float64       `help:"Refuse a ruleset whose enabled rules shrink by more than this percentage." default:"50" placeholder:"PCT"`
+	TestCommand     string        `help:"Command that checks the new rules before they are installed; {rules} is the candidate file, e.g. 'suricata -T -c /etc/suricata/suricata.yaml -S {rules}'." placeholder:"CMD"`
+	ReloadCommand   string        `help:"Command run after a changed ruleset is installed, e.g. 'suricatasc -c reload-rules'." placeholder:"CMD"`
+	ReportFormat    string        `help:"Change report format: text or json." default:"text" enum:"text,json"`
+	ReportLimit     int           `help:"Rules listed per class in the text report (0: all)." default:"50" placeholder:"N"`
+	DryRun          bool          `help:"Compute and print the report; write nothing."`
+	Force           bool          `help:"Install even when --min-rules or --max-shrink object, and rebuild when nothing changed."`
+	Quiet           bool          `short:"q" help:"Print nothing on success (for cron)."`
+	Offline         bool          `help:"Use only the cached tarballs; no network."`
+	Timeout         time.Duration `help:"Timeout of each download." default:"2m"`
+	MaxDownload     int64         `help:"Largest accepted download in bytes." default:"536870912" placeholder:"BYTES"`
+}
+
+// Run is called by cli.Main.
+func (c *Command) Run(ctx context.Context, env *cli.Env) error {
+	cfg := Config{
+		URLs: c.URL, SuricataVersion: c.SuricataVersion, OinkmasterConfs: c.Conf,
+		EnableConf: c.EnableConf, DisableConf: c.DisableConf, DropConf: c.DropConf, ModifyConf: c.ModifyConf,
+		Output: c.Output, StateDir: c.StateDir, MinRules: c.MinRules, MaxShrink: c.MaxShrink,
+		TestCommand: c.TestCommand, ReloadCommand: c.ReloadCommand, ReportFormat: c.ReportFormat,
+		ReportLimit: c.ReportLimit, DryRun: c.DryRun, Force: c.Force, Quiet: c.Quiet, Offline: c.Offline,
+		MaxDownload: c.MaxDownload, Limits: archive.DefaultLimits(), UserAgent: "suricron-rules-update",
+	}
+	cfg.Ignore = []string{}
+	for _, g := range c.Ignore {
+		if g != "" {
+			cfg.Ignore = append(cfg.Ignore, g)
+		}
+	}
+	if c.OinkcodeFile != "" {
+		code, err := cli.ReadSecret(c.OinkcodeFile)
+		if err != nil {
+			return err
+		}
+		cfg.Oinkcode = code
+	}
+	deps := Deps{
+		HTTP:          &http.Client{Timeout: c.Timeout},
+		Now:           time.Now,
+		Stdout:        env.Stdout,
+		Logger:        env.Logger,
+		DetectVersion: DetectSuricataVersion,
+	}
+	return Run(ctx, cfg, deps)
+}

@@ -1,0 +1,154 @@
+package rules
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/suricron/suricron/internal/rules/fetch"
+)
+
+// maxCommandOutput bounds what a test or reload command may make us hold;
+// only its tail goes into the error.
+const maxCommandOutput = 1 << 20
+
+// install writes the new rules next to the old file, has the test command
+// check that temp file, then renames it into place and fsyncs the
+// directory. A failed test leaves the installed file untouched.
+func (r *run) install(ctx context.Context, data []byte) error {
+	out := r.cfg.Output
+	dir := filepath.Dir(out)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create output dir: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(out)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	name := tmp.Name()
+	committed := false
+	defer func() {
+		if !committed {
+			tmp.Close()
+			os.Remove(name)
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("chmod %s: %w", name, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("fsync %s: %w", name, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", name, err)
+	}
+	if r.cfg.TestCommand != "" {
+		outb, err := r.deps.Shell(ctx, expand(r.cfg.TestCommand, name), []string{"SURICRON_RULES=" + name})
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("test command failed (%v), %s kept unchanged; output:\n%s", err, out, tail(outb))
+		}
+		r.log.Info("test command passed")
+	}
+	if err := os.Rename(name, out); err != nil {
+		return fmt.Errorf("install %s: %w", out, err)
+	}
+	committed = true
+	return fetch.SyncDir(dir)
+}
+
+// reload runs the reload command; on success it clears the pending flag
+// in the state so the next run does not reload again.
+func (r *run) reload(ctx context.Context, st *state) error {
+	if r.cfg.ReloadCommand == "" {
+		if st.ReloadPending {
+			st.ReloadPending = false
+			return r.writeState(st)
+		}
+		return nil
+	}
+	outb, err := r.deps.Shell(ctx, expand(r.cfg.ReloadCommand, r.cfg.Output), []string{"SURICRON_RULES=" + r.cfg.Output})
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("rules installed in %s but the reload command failed (%v), the next run retries it; output:\n%s", r.cfg.Output, err, tail(outb))
+	}
+	// suricatasc exits 0 even when Suricata answers NOK.
+	if strings.Contains(r.cfg.ReloadCommand, "suricatasc") && bytes.Contains(outb, []byte("NOK")) {
+		return fmt.Errorf("rules installed in %s but suricatasc answered NOK, the next run retries; output:\n%s", r.cfg.Output, tail(outb))
+	}
+	r.log.Info("reload command done")
+	st.ReloadPending = false
+	return r.writeState(st)
+}
+
+// expand replaces {rules} with the shell-quoted path.
+func expand(cmdline, path string) string {
+	return strings.ReplaceAll(cmdline, "{rules}", shellQuote(path))
+}
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func tail(b []byte) string {
+	const keep = 4096
+	if len(b) > keep {
+		b = append([]byte("..."), b[len(b)-keep:]...)
+	}
+	return strings.TrimRight(string(b), "\n")
+}
+
+// capWriter keeps at most max bytes, dropping the oldest.
+type capWriter struct {
+	buf bytes.Buffer
+	max int
+}
+
+func (w *capWriter) Write(p []byte) (int, error) {
+	w.buf.Write(p)
+	if over := w.buf.Len() - w.max; over > 0 {
+		w.buf.Next(over)
+	}
+	return len(p), nil
+}
+
+// shell runs cmdline with /bin/sh -c, stdout and stderr combined.
+func shell(ctx context.Context, cmdline string, env []string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", cmdline)
+	cmd.Env = append(os.Environ(), env...)
+	w := &capWriter{max: maxCommandOutput}
+	cmd.Stdout, cmd.Stderr = w, w
+	err := cmd.Run()
+	return w.buf.Bytes(), err
+}
+
+var versionRE = regexp.MustCompile(`version (\d+\.\d+\.\d+)`)
+
+// DetectSuricataVersion asks the suricata binary on PATH for its version;
+// "" when there is none.
+func DetectSuricataVersion(ctx context.Context) string {
+	bin, err := exec.LookPath("suricata")
+	if err != nil {
+		return ""
+	}
+	out, err := exec.CommandContext(ctx, bin, "-V").CombinedOutput()
+	if err != nil {
+		return ""
+	}
+	if m := versionRE.FindSubmatch(out); m != nil {
+		return string(m[1])
+	}
+	return ""
+}

@@ -1,0 +1,564 @@
+package rules
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/suricron/suricron/internal/checkpoint"
+	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/rules/archive"
+	"github.com/suricron/suricron/internal/rules/fetch"
+	"github.com/suricron/suricron/internal/rules/policy"
+	"github.com/suricron/suricron/internal/rules/rule"
+)
+
+// Default source templates. %version% is the Suricata version,
+// %oinkcode% the ET Pro code read from --oinkcode-file.
+const (
+	ETOpenURL = "https://rules.emergingthreats.net/open/suricata-%version%/emerging.rules.tar.gz"
+	ETProURL  = "https://rules.emergingthreatspro.com/%oinkcode%/suricata-%version%/etpro.rules.tar.gz"
+)
+
+// Config is one run's settings (flags, config file and env merged by cmd).
+type Config struct {
+	URLs            []string
+	Oinkcode        string // the secret itself, already read from its file
+	SuricataVersion string
+	OinkmasterConfs []string
+	EnableConf      string
+	DisableConf     string
+	DropConf        string
+	ModifyConf      string
+	Ignore          []string // base-name globs; nil means "*deleted.rules"
+	Output          string
+	StateDir        string
+	MinRules        int
+	MaxShrink       float64 // percent
+	TestCommand     string
+	ReloadCommand   string
+	ReportFormat    string // text or json
+	ReportLimit     int
+	DryRun          bool
+	Force           bool
+	Quiet           bool
+	Offline         bool
+	MaxDownload     int64
+	Limits          archive.Limits
+	UserAgent       string
+}
+
+// Deps are the run's connections to the outside world.
+type Deps struct {
+	HTTP   *http.Client
+	Now    func() time.Time
+	Stdout io.Writer
+	Logger *slog.Logger
+	// Shell runs a test or reload command line; nil means /bin/sh -c.
+	Shell func(ctx context.Context, cmdline string, env []string) ([]byte, error)
+	// DetectVersion returns the installed Suricata's version, "" if unknown.
+	DetectVersion func(ctx context.Context) string
+}
+
+// DefaultSuricataVersion is assumed when no suricata binary is found, as
+// suricata-update 1.3 does.
+const DefaultSuricataVersion = "6.0.0"
+
+const stateVersion = 1
+
+type state struct {
+	Version     int           `json:"version"`
+	Fingerprint string        `json:"fingerprint"`
+	Sources     []sourceState `json:"sources"`
+	Output      outputState   `json:"output"`
+	RulesTotal  int           `json:"rules_total"`
+	Enabled     int           `json:"enabled"`
+	Disabled    int           `json:"disabled"`
+	// ReloadPending is set when the rules were installed but the reload
+	// failed, so the next run reloads even if nothing else changed.
+	ReloadPending bool `json:"reload_pending,omitempty"`
+}
+
+type sourceState struct {
+	Key string `json:"key"`
+	MD5 string `json:"md5"`
+}
+
+type outputState struct {
+	Path    string `json:"path"`
+	Size    int64  `json:"size"`
+	MtimeNS int64  `json:"mtime_ns"`
+}
+
+type run struct {
+	cfg    Config
+	deps   Deps
+	log    *slog.Logger
+	redact func(string) string
+	fp     string
+	pol    *policy.Policy
+	urls   []string // configured (placeholder) form
+}
+
+// Run performs one update. Errors carry cli exit codes: 2 for bad
+// configuration, 65 for a rejected download or guard, 75 when the lock is
+// busy or a source is unreachable, 1 for a failed test or reload.
+func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
+	r := &run{cfg: cfg, deps: deps, log: deps.Logger}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	if r.deps.Now == nil {
+		r.deps.Now = time.Now
+	}
+	if r.deps.Stdout == nil {
+		r.deps.Stdout = io.Discard
+	}
+	if r.deps.Shell == nil {
+		r.deps.Shell = shell
+	}
+	if r.deps.HTTP == nil {
+		r.deps.HTTP = &http.Client{Timeout: 2 * time.Minute}
+	}
+	r.redact = newRedactor(cfg.Oinkcode)
+	defer func() {
+		if err != nil {
+			err = &redactedError{msg: r.redact(err.Error()), err: err}
+		}
+	}()
+	if err := r.configure(ctx); err != nil {
+		return err
+	}
+	if !cfg.DryRun {
+		if err := os.MkdirAll(cfg.StateDir, 0o750); err != nil {
+			return fmt.Errorf("state dir: %w", err)
+		}
+		lock, err := checkpoint.TryLock(filepath.Join(cfg.StateDir, "rules-update.lock"))
+		if err != nil {
+			if errors.Is(err, checkpoint.ErrLocked) {
+				return cli.TempFail(fmt.Errorf("another rules-update is running: %w", err))
+			}
+			return err
+		}
+		defer lock.Unlock()
+	}
+	return r.update(ctx)
+}
+
+func (r *run) cacheDir() string { return filepath.Join(r.cfg.StateDir, "rules-update.cache") }
+func (r *run) statePath() string {
+	return filepath.Join(r.cfg.StateDir, "rules-update.state.json")
+}
+
+// configure reads and parses every config file and resolves the sources,
+// and computes the fingerprint that lets an unchanged run stop early.
+func (r *run) configure(ctx context.Context) error {
+	c := r.cfg
+	if c.Output == "" {
+		return cli.Usagef("--output is empty")
+	}
+	if c.ReportFormat != "" && c.ReportFormat != "text" && c.ReportFormat != "json" {
+		return cli.Usagef("--report-format %q: want text or json", c.ReportFormat)
+	}
+	if c.MaxShrink < 0 || c.MaxShrink > 100 {
+		return cli.Usagef("--max-shrink %v: want 0..100", c.MaxShrink)
+	}
+	if c.Ignore == nil {
+		r.cfg.Ignore = []string{"*deleted.rules"}
+	}
+	if r.cfg.Limits == (archive.Limits{}) {
+		r.cfg.Limits = archive.DefaultLimits()
+	}
+	if r.cfg.MaxDownload <= 0 {
+		r.cfg.MaxDownload = 512 << 20
+	}
+	fp := sha256.New()
+	fmt.Fprintf(fp, "v%d\noutput=%s\nignore=%q\n", stateVersion, c.Output, r.cfg.Ignore)
+	pol := &policy.Policy{}
+	readConf := func(kind, p string) (string, error) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return "", cli.Usagef("%s: %w", kind, err)
+		}
+		fmt.Fprintf(fp, "%s %s %d\n", kind, p, len(b))
+		fp.Write(b)
+		return string(b), nil
+	}
+	for _, p := range c.OinkmasterConfs {
+		data, err := readConf("oinkmaster.conf", p)
+		if err != nil {
+			return err
+		}
+		op, err := policy.ParseOinkmaster(p, data)
+		if err != nil {
+			return cli.Usage(err)
+		}
+		pol.Disable = append(pol.Disable, op.Disable...)
+		pol.Enable = append(pol.Enable, op.Enable...)
+		pol.Modify = append(pol.Modify, op.Modify...)
+		pol.SkipFiles = append(pol.SkipFiles, op.SkipFiles...)
+		pol.LocalSIDs = append(pol.LocalSIDs, op.LocalSIDs...)
+		pol.URLs = append(pol.URLs, op.URLs...)
+	}
+	for _, m := range []struct {
+		kind, path string
+		dst        *[]policy.Matcher
+	}{{"enable.conf", c.EnableConf, &pol.Enable}, {"disable.conf", c.DisableConf, &pol.Disable}, {"drop.conf", c.DropConf, &pol.Drop}} {
+		if m.path == "" {
+			continue
+		}
+		data, err := readConf(m.kind, m.path)
+		if err != nil {
+			return err
+		}
+		ms, err := policy.ParseMatchConf(m.path, data)
+		if err != nil {
+			return cli.Usage(err)
+		}
+		*m.dst = append(*m.dst, ms...)
+	}
+	if c.ModifyConf != "" {
+		data, err := readConf("modify.conf", c.ModifyConf)
+		if err != nil {
+			return err
+		}
+		mods, err := policy.ParseModifyConf(c.ModifyConf, data)
+		if err != nil {
+			return cli.Usage(err)
+		}
+		pol.Modify = append(pol.Modify, mods...)
+	}
+	r.pol = pol
+	urls := c.URLs
+	if len(urls) == 0 {
+		urls = pol.URLs
+	}
+	if len(urls) == 0 {
+		if c.Oinkcode != "" {
+			urls = []string{ETProURL}
+		} else {
+			urls = []string{ETOpenURL}
+		}
+	}
+	for _, u := range urls {
+		if strings.Contains(u, "%oinkcode%") && c.Oinkcode == "" {
+			return cli.Usagef("source %s needs --oinkcode-file", u)
+		}
+		if strings.Contains(u, "%version%") || strings.Contains(u, "%(__version__)s") {
+			if r.cfg.SuricataVersion == "" && r.deps.DetectVersion != nil {
+				r.cfg.SuricataVersion = r.deps.DetectVersion(ctx)
+			}
+			if r.cfg.SuricataVersion == "" {
+				r.cfg.SuricataVersion = DefaultSuricataVersion
+			}
+		}
+		fmt.Fprintf(fp, "url=%s\n", r.configured(u))
+	}
+	r.urls = urls
+	r.fp = hex.EncodeToString(fp.Sum(nil))
+	return nil
+}
+
+// configured is the URL with the version filled in but the oinkcode
+// placeholder kept: safe to log, store and hash.
+func (r *run) configured(u string) string {
+	u = strings.ReplaceAll(u, "%(__version__)s", r.cfg.SuricataVersion)
+	return strings.ReplaceAll(u, "%version%", r.cfg.SuricataVersion)
+}
+
+func (r *run) actual(u string) string {
+	return strings.ReplaceAll(r.configured(u), "%oinkcode%", r.cfg.Oinkcode)
+}
+
+func (r *run) readState() *state {
+	b, err := os.ReadFile(r.statePath())
+	if err != nil {
+		return nil
+	}
+	var s state
+	if err := json.Unmarshal(b, &s); err != nil || s.Version != stateVersion {
+		// The state is only an optimisation: losing it costs a rebuild.
+		r.log.Warn("ignoring unreadable state; doing a full update", "file", r.statePath(), "err", err)
+		return nil
+	}
+	return &s
+}
+
+func statOutput(p string) outputState {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return outputState{Path: p}
+	}
+	return outputState{Path: p, Size: fi.Size(), MtimeNS: fi.ModTime().UnixNano()}
+}
+
+func (r *run) update(ctx context.Context) error {
+	c := r.cfg
+	fetcher := &fetch.Fetcher{
+		Client: r.deps.HTTP, CacheDir: r.cacheDir(), UserAgent: c.UserAgent, MaxBytes: c.MaxDownload,
+		Offline: c.Offline, Logger: r.log, Now: r.deps.Now, Redact: r.redact,
+	}
+	prev := r.readState()
+	results := make([]*fetch.Result, len(r.urls))
+	allSame := true
+	for i, u := range r.urls {
+		res, err := fetcher.Fetch(ctx, r.configured(u), r.actual(u))
+		if err != nil {
+			return classifyFetch(err)
+		}
+		results[i] = res
+		if !res.NotModified {
+			allSame = false
+		}
+		r.log.Debug("source checked", "url", r.redact(r.configured(u)), "not_modified", res.NotModified, "md5", res.Meta.MD5)
+	}
+	cur := make([]sourceState, len(results))
+	for i, res := range results {
+		cur[i] = sourceState{Key: res.Key, MD5: res.Meta.MD5}
+	}
+	if allSame && !c.Force && prev != nil && prev.Fingerprint == r.fp && equalSources(prev.Sources, cur) &&
+		prev.Output == statOutput(c.Output) {
+		return r.noChange(ctx, prev)
+	}
+
+	srcs := make([]sourceFiles, len(results))
+	bodies := make([][]byte, len(results))
+	for i, res := range results {
+		body := res.Body
+		if res.NotModified {
+			b, _, err := fetcher.LoadCached(res.Key)
+			if err != nil {
+				return classifyFetch(err)
+			}
+			body = b
+		}
+		bodies[i] = body
+		name := r.redact(r.configured(r.urls[i]))
+		files, err := r.unpack(name, body)
+		if err != nil {
+			return err
+		}
+		srcs[i] = sourceFiles{name: name, files: files}
+	}
+
+	oldBytes, oldSet, err := readInstalled(c.Output)
+	if err != nil {
+		return err
+	}
+	rs, err := buildRuleset(srcs, c.Ignore, r.pol, oldSet)
+	if err != nil {
+		return cli.Usage(err)
+	}
+	for _, w := range rs.warnings {
+		r.log.Warn("rule skipped or not modified", "err", r.redact(w.Error()))
+	}
+	rep := diffSets(oldSet, rs.set, rs.stats, c.Output)
+	rep.Loaded = rs.loaded
+	rep.DryRun = c.DryRun
+	rep.Changed = oldBytes == nil || !bytes.Equal(oldBytes, rs.output)
+	r.log.Info("rules built", "loaded", rs.loaded, "total", rep.RulesTotal, "enabled", rep.Enabled,
+		"disabled_by_policy", rs.stats.Disabled, "flowbit_enabled", rs.stats.Flowbits,
+		"added", rep.Added, "removed", rep.Removed, "modified", rep.Modified)
+
+	if err := r.guard(rep, oldSet); err != nil {
+		return err
+	}
+	if c.DryRun {
+		return r.print(rep)
+	}
+	reloadPending := prev != nil && prev.ReloadPending
+	if rep.Changed || c.Force {
+		if err := r.install(ctx, rs.output); err != nil {
+			return err
+		}
+		reloadPending = true
+	}
+	if rs.classification != "" {
+		if err := writeIfChanged(filepath.Join(filepath.Dir(c.Output), "classification.config"), []byte(rs.classification)); err != nil {
+			return err
+		}
+	}
+	for i, res := range results {
+		if !res.NotModified || fetcher.CachedMeta(res.Key) == nil {
+			if err := fetcher.Store(res.Key, bodies[i], res.Meta); err != nil {
+				return err
+			}
+		}
+	}
+	st := &state{Version: stateVersion, Fingerprint: r.fp, Sources: cur, Output: statOutput(c.Output),
+		RulesTotal: rep.RulesTotal, Enabled: rep.Enabled, Disabled: rep.Disabled, ReloadPending: reloadPending}
+	if err := r.writeState(st); err != nil {
+		return err
+	}
+	if reloadPending {
+		if err := r.reload(ctx, st); err != nil {
+			return err
+		}
+	}
+	return r.print(rep)
+}
+
+func equalSources(a, b []sourceState) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// noChange is the fast path: nothing upstream, in the config or in the
+// installed file changed since the last good run.
+func (r *run) noChange(ctx context.Context, prev *state) error {
+	if prev.ReloadPending && !r.cfg.DryRun {
+		if err := r.reload(ctx, prev); err != nil {
+			return err
+		}
+	}
+	r.log.Info("no change", "output", r.cfg.Output)
+	rep := &Report{RulesTotal: prev.RulesTotal, Enabled: prev.Enabled, Disabled: prev.Disabled,
+		Output: r.cfg.Output, DryRun: r.cfg.DryRun, SIDs: SIDLists{Added: []string{}, Removed: []string{},
+			Modified: []string{}, Enabled: []string{}, Disabled: []string{}, Dropped: []string{}}}
+	return r.print(rep)
+}
+
+func (r *run) print(rep *Report) error {
+	if r.cfg.Quiet {
+		return nil
+	}
+	if r.cfg.ReportFormat == "json" {
+		return rep.writeJSON(r.deps.Stdout)
+	}
+	return rep.writeText(r.deps.Stdout, r.cfg.ReportLimit)
+}
+
+func (r *run) unpack(name string, body []byte) ([]archive.File, error) {
+	a, err := archive.Read(bytes.NewReader(body), r.cfg.Limits, keepMember)
+	if err != nil {
+		// A single .rules file served as is (e.g. a local ruleset URL).
+		if strings.HasSuffix(name, ".rules") && !bytes.HasPrefix(body, []byte{0x1f, 0x8b}) && !looksLikeHTML(body) {
+			return []archive.File{{Name: filepath.Base(name), Data: string(body)}}, nil
+		}
+		return nil, cli.Data(fmt.Errorf("source %s: %w", name, err))
+	}
+	n := 0
+	for _, f := range a.Files {
+		if strings.HasSuffix(f.Name, ".rules") {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil, cli.Data(fmt.Errorf("source %s: %w: no .rules files among %d entries", name, archive.ErrRejected, a.Entries))
+	}
+	return a.Files, nil
+}
+
+func looksLikeHTML(b []byte) bool {
+	head := strings.ToLower(strings.TrimSpace(string(b[:min(len(b), 512)])))
+	return strings.HasPrefix(head, "<!doctype") || strings.HasPrefix(head, "<html") || strings.Contains(head, "<body")
+}
+
+// guard refuses rulesets that are too small or shrank too much; --force
+// overrides (and says so).
+func (r *run) guard(rep *Report, old *rule.Set) error {
+	var problems []string
+	if rep.Enabled < r.cfg.MinRules {
+		problems = append(problems, fmt.Sprintf("only %d enabled rules, fewer than --min-rules %d", rep.Enabled, r.cfg.MinRules))
+	}
+	if oldEnabled, _ := countEnabled(old); oldEnabled > 0 {
+		shrink := 100 * float64(oldEnabled-rep.Enabled) / float64(oldEnabled)
+		if shrink > r.cfg.MaxShrink {
+			problems = append(problems, fmt.Sprintf("enabled rules would shrink by %.1f%% (%d -> %d), more than --max-shrink %g%%",
+				shrink, oldEnabled, rep.Enabled, r.cfg.MaxShrink))
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	if r.cfg.Force {
+		r.log.Warn("guard overridden by --force", "problems", strings.Join(problems, "; "))
+		return nil
+	}
+	return cli.Data(fmt.Errorf("ruleset refused, %s (use --force to install anyway)", strings.Join(problems, "; ")))
+}
+
+// readInstalled reads and parses the currently installed rules file.
+func readInstalled(p string) ([]byte, *rule.Set, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, nil, nil
+		}
+		return nil, nil, fmt.Errorf("read installed rules: %w", err)
+	}
+	rules, _ := rule.ParseFile(string(b), "")
+	s := rule.NewSet(len(rules))
+	for _, x := range rules {
+		s.Add(x)
+	}
+	return b, s, nil
+}
+
+func (r *run) writeState(st *state) error {
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	return fetch.WriteFileAtomic(r.statePath(), append(b, '\n'), 0o640)
+}
+
+func writeIfChanged(p string, data []byte) error {
+	if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, data) {
+		return nil
+	}
+	return fetch.WriteFileAtomic(p, data, 0o644)
+}
+
+func classifyFetch(err error) error {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return err
+	case errors.Is(err, fetch.ErrBadData):
+		return cli.Data(err)
+	case errors.Is(err, fetch.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return cli.TempFail(err)
+	}
+	return err
+}
+
+var urlPassword = regexp.MustCompile(`(://[^/@\s:]*:)[^@/\s]*@`)
+
+// newRedactor hides the oinkcode and URL passwords in any text.
+func newRedactor(secret string) func(string) string {
+	return func(s string) string {
+		if secret != "" {
+			s = strings.ReplaceAll(s, secret, "<oinkcode>")
+		}
+		return urlPassword.ReplaceAllString(s, "${1}<redacted>@")
+	}
+}
+
+// redactedError presents a cleaned message while keeping the chain (and
+// its exit code) for errors.As.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }

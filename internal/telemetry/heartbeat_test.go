@@ -1,0 +1,128 @@
+package telemetry
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/suricron/suricron/internal/cli"
+)
+
+func TestStatus(t *testing.T) {
+	tests := []struct {
+		name     string
+		status   int
+		body     string
+		wantCode int
+		wantOut  string
+	}{
+		{"active", 200, `{"sensorId":42,"sensor_status":"ACTIVE","last_heartbeat":"2025-01-15T15:18:21+00:00","event_received":"2025-01-15T15:00:00+00:00","created":"2024-01-01T00:00:00+00:00"}`,
+			0, "ACTIVE\nsensor_id: 42\nlast_event: 2025-01-15T15:00:00+00:00\nlast_heartbeat: 2025-01-15T15:18:21+00:00\nlast_rule_download: -\ncreated: 2024-01-01T00:00:00+00:00\ndisable_date: -\n"},
+		{"disabled", 200, `{"sensor_status":"DISABLED","disable_date":"2025-01-20T00:00:00+00:00"}`, 0, "DISABLED\n"},
+		{"unknown status", 200, `{"sensor_status":"weird"}`, cli.ExitFailure, ""},
+		{"not json", 200, `<html>`, cli.ExitFailure, ""},
+		{"token refused", 401, ``, cli.ExitUsage, ""},
+		{"server down", 503, ``, cli.ExitTempFail, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, 0)
+			srv := newFaultServer(t, 200, func(n int, w http.ResponseWriter, r *http.Request) bool {
+				w.WriteHeader(tt.status)
+				_, _ = w.Write([]byte(tt.body))
+				return true
+			})
+			var sl sleeps
+			var logs, out bytes.Buffer
+			deps := testDeps(srv, time.Second, &sl, &logs)
+			deps.Stdout = &out
+			err := RunStatus(context.Background(), StatusConfig{Endpoint: srv.URL, TokenFile: f.token, Timeout: time.Second,
+				Retry: Retry{Attempts: 2, Base: time.Millisecond, Max: time.Millisecond}}, deps)
+			if got := cli.ExitCode(err); got != tt.wantCode {
+				t.Fatalf("exit %d (%v), want %d", got, err, tt.wantCode)
+			}
+			if !strings.HasPrefix(out.String(), tt.wantOut) {
+				t.Errorf("output %q, want prefix %q", out.String(), tt.wantOut)
+			}
+			r := srv.requests()[0]
+			if r.method != http.MethodGet || r.path != PathSensorInfo || r.header.Get("Authorization") != "Bearer "+testToken {
+				t.Errorf("request %s %s auth %q", r.method, r.path, r.header.Get("Authorization"))
+			}
+			if err != nil && strings.Contains(err.Error(), testToken) {
+				t.Error("token in error")
+			}
+		})
+	}
+}
+
+func TestHeartbeat(t *testing.T) {
+	f := newFixture(t, 0)
+	dir := f.dir
+	files := map[string]string{
+		"rules":     "alert tcp any any -> any any (msg:\"a\"; sid:2000001; rev:1;)\n# alert tcp any any -> any any (msg:\"b\"; sid:2000002; rev:1;)\nalert udp any any -> any any (msg:\"c\"; sid:3; rev:1;)\n",
+		"ver.json":  "#@opnsense_download_hash:abc\n{\"version\": \"20250101\"}\n",
+		"stats.log": "------\nCounter | TM Name | Value\n------\ndecoder.pkts | Total | 5\n------\ncapture.kernel_packets | Total | 100\ndetect.alert | Total | 7\n",
+		"s.yaml":    "af-packet:\n  - interface: eth0\n    copy-mode: ips\n",
+		"pid":       "999999999\n",
+	}
+	for name, s := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(f.state, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeLastSend(f.state, LastSend{Time: "2025-01-01T00:00:00Z", Result: "ok", Accepted: 3, Protocol: "etpro"}); err != nil {
+		t.Fatal(err)
+	}
+	srv := newFaultServer(t, 201, nil)
+	var sl sleeps
+	var logs bytes.Buffer
+	deps := testDeps(srv, time.Second, &sl, &logs)
+	deps.Now = func() time.Time { return time.Unix(1700000000, 0) }
+	err := RunHeartbeat(context.Background(), HeartbeatConfig{
+		Endpoint: srv.URL, TokenFile: f.token, StateDir: f.state, SIDsFile: f.sids,
+		SuricataCommand: filepath.Join(dir, "no-such-suricata"), PIDFile: filepath.Join(dir, "pid"),
+		RulesetVersionFile: filepath.Join(dir, "ver.json"), RulesFile: filepath.Join(dir, "rules"),
+		SuricataYAML: filepath.Join(dir, "s.yaml"), StatsLog: filepath.Join(dir, "stats.log"),
+		Timeout: time.Second, Retry: Retry{Attempts: 1}, Version: "1.2.3",
+	}, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := srv.requests()[0]
+	if r.path != PathHeartbeat || r.header.Get("Content-Type") != "application/json" {
+		t.Fatalf("request %s %v", r.path, r.header)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(r.body, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"software_version": "suricron 1.2.3", "suricata_version": "NOTFOUND", "suricata_status": "Stopped",
+		"system_time": 1700000000.0, "ruleset_version": "20250101", "total_enabled_rules": 2.0,
+		"total_enabled_telemetry_rules": 1.0, "mode": "IPS", "suricron_version": "1.2.3",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+	stats := got["log_stats"].(map[string]any)
+	if stats["capture.kernel_packets"] != 100.0 || stats["detect.alert"] != 7.0 || stats["decoder.pkts"] != nil {
+		t.Errorf("log_stats = %v (only the last block counts)", stats)
+	}
+	if ls := got["last_send"].(map[string]any); ls["accepted"] != 3.0 {
+		t.Errorf("last_send = %v", ls)
+	}
+	if !strings.HasPrefix(string(r.body), `{"software_version":`) {
+		t.Errorf("plugin field order lost: %s", r.body)
+	}
+}

@@ -1,0 +1,167 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/suricron/suricron/internal/checkpoint"
+	"github.com/suricron/suricron/internal/cli"
+)
+
+// Run is telemetry-send's default subcommand: read new alerts since the
+// checkpoint, select, mask, upload, and commit each batch once the server
+// acknowledged it.
+func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
+	deps.fill()
+	log := deps.Log
+	// Fail closed before touching state or network: token, then SIDs.
+	if cfg.TokenFile == "" {
+		return cli.Usagef("no token: set --token-file; nothing was sent")
+	}
+	token, err := cli.ReadSecret(cfg.TokenFile)
+	if err != nil {
+		return fmt.Errorf("token: %w; nothing was sent", err)
+	}
+	p, err := newPipeline(cfg.Selection, deps)
+	if err != nil {
+		return err
+	}
+	if cfg.Endpoint == "" {
+		return cli.Usagef("--endpoint is empty")
+	}
+	if _, _, err := compressBody(nil, cfg.Compress); err != nil {
+		return cli.Usagef("--compress: %w", err)
+	}
+	sess, err := openSession(ctx, cfg, false, deps)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+
+	col, err := p.collect(ctx, sess, false, log)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", cfg.Eve, err)
+	}
+	if col.reached != "" {
+		log.Info("per-run bound reached; the rest goes next run", "bound", col.reached, "events", len(col.items))
+	}
+	if !col.any {
+		return nil
+	}
+	if len(col.items) == 0 {
+		if err := sess.Commit(col.last, "", col.bad); err != nil {
+			return fmt.Errorf("commit checkpoint: %w", err)
+		}
+		return nil
+	}
+
+	client := deps.HTTP
+	if client == nil {
+		client = NewHTTPClient(cfg.Timeout, cfg.Concurrency)
+	}
+	up := &Uploader{
+		Client: client, Endpoint: cfg.Endpoint, Token: token, Protocol: cfg.Protocol,
+		Compress: cfg.Compress, Concurrency: cfg.Concurrency, Retry: cfg.Retry,
+		UserAgent: "suricron/" + cfg.Version, Sleep: deps.Sleep, Now: deps.Now, Log: log,
+	}
+	uctx := ctx
+	if cfg.MaxTime > 0 {
+		var cancel context.CancelFunc
+		uctx, cancel = context.WithDeadline(ctx, deps.Now().Add(cfg.MaxTime))
+		defer cancel()
+	}
+
+	res := LastSend{Protocol: cfg.Protocol, Result: "ok"}
+	defer func() {
+		res.Time = deps.Now().UTC().Format("2006-01-02T15:04:05Z")
+		if err != nil {
+			res.Result, res.Error = "failed", err.Error()
+			if res.Accepted+res.Rejected > 0 {
+				res.Result = "partial"
+			}
+		}
+		if werr := writeLastSend(cfg.StateDir, res); werr != nil {
+			log.Warn("could not record the send result", "err", werr)
+		}
+	}()
+
+	bad := col.bad
+	for _, b := range col.batches(cfg.BatchSize) {
+		id := sess.BatchID(b.end)
+		// Recorded before sending: a crash after the server's ack and
+		// before Commit resends exactly this batch under this id.
+		if err := sess.Prepare(b.end, id); err != nil {
+			return fmt.Errorf("record pending batch: %w", err)
+		}
+		var sendErr error
+		switch cfg.Protocol {
+		case ProtoNDJSON:
+			rejected, err := up.SendBatch(uctx, b.jsonl(), id, len(b.items))
+			if err == nil {
+				if rejected {
+					res.Rejected += len(b.items)
+				} else {
+					res.Accepted += len(b.items)
+				}
+			}
+			sendErr = err
+		default:
+			bodies := make([][]byte, len(b.items))
+			for i, it := range b.items {
+				bodies[i] = it.body
+			}
+			out, err := up.SendEvents(uctx, bodies)
+			res.Accepted += out.Accepted
+			res.Rejected += out.Rejected
+			if err != nil && out.Done > 0 {
+				// Keep what is settled; the rest is retried next run.
+				if cerr := sess.Commit(b.items[out.Done-1].end, "", bad); cerr != nil {
+					return fmt.Errorf("commit checkpoint: %w (after %v)", cerr, err)
+				}
+				bad = 0
+			}
+			sendErr = err
+		}
+		if sendErr != nil {
+			return classify(ctx, sendErr)
+		}
+		if err := sess.Commit(b.end, id, bad); err != nil {
+			return fmt.Errorf("commit checkpoint: %w", err)
+		}
+		bad = 0
+	}
+	log.Info("telemetry sent", "accepted", res.Accepted, "rejected", res.Rejected, "protocol", cfg.Protocol)
+	return nil
+}
+
+// classify maps an upload error to an exit code.
+func classify(ctx context.Context, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, ErrAuth):
+		return cli.Usage(fmt.Errorf("upload: %w; check --token-file", err))
+	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "time budget"):
+		return cli.TempFail(fmt.Errorf("upload: time budget (--max-time) used up: %w", err))
+	}
+	return cli.TempFail(fmt.Errorf("upload: %w", err))
+}
+
+func openSession(ctx context.Context, cfg Config, readOnly bool, deps Deps) (*checkpoint.Session, error) {
+	sess, err := checkpoint.Open(ctx, checkpoint.Config{
+		Consumer: Consumer, Live: cfg.Eve, StateDir: cfg.StateDir, Start: cfg.Start,
+		Reset: cfg.ResetState && !readOnly, ReadOnly: readOnly, Logger: deps.Log, Now: deps.Now,
+	})
+	if err != nil {
+		switch {
+		case errors.Is(err, checkpoint.ErrLocked):
+			return nil, cli.TempFail(fmt.Errorf("checkpoint: %w", err))
+		case errors.Is(err, checkpoint.ErrCorrupt):
+			return nil, cli.Data(fmt.Errorf("%w (run telemetry-send --reset-state to start over)", err))
+		}
+		return nil, err
+	}
+	return sess, nil
+}

@@ -1,0 +1,405 @@
+package telemetry
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// Protocols.
+const (
+	ProtoETPro  = "etpro"  // the ET Pro Telemetry service: one event per POST, 201 = accepted
+	ProtoNDJSON = "ndjson" // any collector: JSON Lines batches with an idempotency key
+)
+
+// Paths of the ET Pro Telemetry API (research/telemetry.md §3, §4).
+const (
+	PathEvent      = "/api/v1/event"
+	PathHeartbeat  = "/api/v1/telemetry"
+	PathSensorInfo = "/api/v1/sensorinfo"
+)
+
+// maxOKBody bounds a success answer (sensorinfo is a small object).
+const maxOKBody = 1 << 20
+
+// maxErrBody bounds how much of an error response is read for the log.
+const maxErrBody = 512
+
+// Retry is the retry policy for network errors, 408, 429 and 5xx.
+type Retry struct {
+	Attempts int           // total tries per request, at least 1
+	Base     time.Duration // first backoff
+	Max      time.Duration // cap of one wait
+}
+
+// backoff returns the wait before try n+1 (n counts from 0): exponential
+// with "equal jitter" (half fixed, half random), so a fleet of sensors
+// that failed together does not retry in lockstep.
+func (r Retry) backoff(n int) time.Duration {
+	d := r.Base
+	for i := 0; i < n && d < r.Max; i++ {
+		d *= 2
+	}
+	if d > r.Max {
+		d = r.Max
+	}
+	if d <= 0 {
+		return 0
+	}
+	half := d / 2
+	return half + time.Duration(rand.Int64N(int64(d-half)+1))
+}
+
+// Uploader sends masked events. It never logs or returns the token.
+type Uploader struct {
+	Client      *http.Client
+	Endpoint    string // base URL (etpro) or collector URL (ndjson)
+	Token       string
+	Protocol    string
+	Compress    string // ndjson: gzip, zstd or none
+	Concurrency int    // etpro: parallel POSTs on kept-alive connections
+	Retry       Retry
+	UserAgent   string
+	Sleep       func(ctx context.Context, d time.Duration) error
+	Now         func() time.Time
+	Log         *slog.Logger
+
+	zmu  sync.Mutex
+	zenc *zstd.Encoder // reused: a zstd encoder is costly to build per batch
+}
+
+// ErrAuth means the server refused the token; retrying cannot help.
+var ErrAuth = errors.New("server refused the token")
+
+// errRejected marks a 4xx for one request: counted, not retried.
+type rejectedError struct{ status int }
+
+func (e *rejectedError) Error() string { return fmt.Sprintf("rejected with HTTP %d", e.status) }
+
+// Outcome of sending a list of events.
+type Outcome struct {
+	Done     int // leading events acknowledged or rejected: the checkpoint may pass them
+	Accepted int
+	Rejected int
+}
+
+// eventKey is a per-event idempotency key: the hash of the exact body, so a
+// resend of the same event carries the same key whatever batch it is in.
+func eventKey(body []byte) string {
+	h := sha256.Sum256(body)
+	return hex.EncodeToString(h[:16])
+}
+
+// SendEvents posts each body to <endpoint>/api/v1/event (etpro). Up to
+// Concurrency requests run at once over kept-alive connections; the outcome
+// counts the longest prefix that is settled, since the checkpoint can only
+// move past events in order.
+func (u *Uploader) SendEvents(ctx context.Context, bodies [][]byte) (Outcome, error) {
+	url := strings.TrimRight(u.Endpoint, "/") + PathEvent
+	errs := make([]error, len(bodies))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := max(1, u.Concurrency)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				_, errs[i] = u.send(ctx, func() (*http.Request, error) {
+					req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(bodies[i]))
+					if err != nil {
+						return nil, err
+					}
+					// The plugin sends no Content-Type; the service expects none.
+					req.Header.Set("Idempotency-Key", eventKey(bodies[i]))
+					return req, nil
+				}, func(code int) bool { return code == http.StatusCreated })
+				if errors.Is(errs[i], ErrAuth) {
+					cancel() // every other request would be refused too
+				}
+			}
+		}()
+	}
+feed:
+	for i := range bodies {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			for j := i; j < len(bodies); j++ {
+				errs[j] = ctx.Err()
+			}
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+
+	var out Outcome
+	var first error
+	settled := true
+	for i, err := range errs {
+		var rej *rejectedError
+		switch {
+		case err == nil:
+			out.Accepted++
+		case errors.As(err, &rej):
+			out.Rejected++
+			u.Log.Warn("event rejected by the server; skipped", "status", rej.status, "event", i)
+		default:
+			if first == nil || errors.Is(err, ErrAuth) && !errors.Is(first, ErrAuth) {
+				first = err
+			}
+			settled = false
+		}
+		if settled {
+			out.Done = i + 1
+		}
+	}
+	return out, first
+}
+
+// SendBatch posts one JSON Lines batch (ndjson) with its idempotency key.
+// A 4xx other than 401/403/408/429 rejects the whole batch: logged,
+// counted, not retried.
+func (u *Uploader) SendBatch(ctx context.Context, jsonl []byte, key string, events int) (rejected bool, err error) {
+	var body []byte
+	var encoding string
+	if u.Compress == "zstd" {
+		body, encoding, err = u.zstd(jsonl)
+	} else {
+		body, encoding, err = compressBody(jsonl, u.Compress)
+	}
+	if err != nil {
+		return false, err
+	}
+	_, err = u.send(ctx, func() (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.Endpoint, bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		if encoding != "" {
+			req.Header.Set("Content-Encoding", encoding)
+		}
+		req.Header.Set("Idempotency-Key", key)
+		req.Header.Set("X-Suricron-Events", strconv.Itoa(events))
+		return req, nil
+	}, func(code int) bool { return code >= 200 && code < 300 })
+	var rej *rejectedError
+	if errors.As(err, &rej) {
+		u.Log.Warn("batch rejected by the collector; skipped", "status", rej.status, "batch", key, "events", events)
+		return true, nil
+	}
+	return false, err
+}
+
+func (u *Uploader) zstd(b []byte) ([]byte, string, error) {
+	u.zmu.Lock()
+	defer u.zmu.Unlock()
+	if u.zenc == nil {
+		enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
+		if err != nil {
+			return nil, "", err
+		}
+		u.zenc = enc
+	}
+	return u.zenc.EncodeAll(b, nil), "zstd", nil
+}
+
+func compressBody(b []byte, method string) ([]byte, string, error) {
+	var buf bytes.Buffer
+	switch method {
+	case "", "none":
+		return b, "", nil
+	case "gzip":
+		zw, err := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+		if err != nil {
+			return nil, "", err
+		}
+		if _, err := zw.Write(b); err != nil {
+			return nil, "", err
+		}
+		if err := zw.Close(); err != nil {
+			return nil, "", err
+		}
+		return buf.Bytes(), "gzip", nil
+	case "zstd":
+		zw, err := zstd.NewWriter(&buf, zstd.WithEncoderConcurrency(1))
+		if err != nil {
+			return nil, "", err
+		}
+		if _, err := zw.Write(b); err != nil {
+			return nil, "", err
+		}
+		if err := zw.Close(); err != nil {
+			return nil, "", err
+		}
+		return buf.Bytes(), "zstd", nil
+	}
+	return nil, "", fmt.Errorf("unknown compression %q (gzip, zstd, none)", method)
+}
+
+// send performs one request with retries. build must return a fresh
+// request each time (bodies are re-read). ok says which status means
+// success.
+func (u *Uploader) send(ctx context.Context, build func() (*http.Request, error), ok func(int) bool) ([]byte, error) {
+	attempts := max(1, u.Retry.Attempts)
+	var last error
+	for n := 0; n < attempts; n++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		req, err := build()
+		if err != nil {
+			return nil, err
+		}
+		u.authorize(req)
+		wait := time.Duration(-1)
+		resp, err := u.Client.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			last = fmt.Errorf("%s %s: %w", req.Method, req.URL.Redacted(), scrubErr(err, u.Token))
+		} else {
+			code := resp.StatusCode
+			if ok(code) {
+				body, err := io.ReadAll(io.LimitReader(resp.Body, maxOKBody))
+				resp.Body.Close()
+				if err != nil {
+					// Acknowledged in the status line; a torn body does not undo that.
+					u.Log.Debug("reading response body", "err", err)
+				}
+				return body, nil
+			}
+			snippet := drain(resp.Body)
+			switch {
+			case code == http.StatusUnauthorized || code == http.StatusForbidden:
+				return nil, fmt.Errorf("%w (HTTP %d from %s)", ErrAuth, code, req.URL.Redacted())
+			case code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500:
+				last = fmt.Errorf("%s %s: HTTP %d %s", req.Method, req.URL.Redacted(), code, snippet)
+				if ra, okRA := retryAfter(resp.Header.Get("Retry-After"), u.now()); okRA {
+					wait = ra
+				}
+			default:
+				// Another 4xx, a 2xx that is not the protocol's success, or
+				// a redirect: resending the same bytes cannot change the
+				// answer, so it is rejected rather than resent forever.
+				return nil, &rejectedError{status: code}
+			}
+		}
+		if n == attempts-1 {
+			break
+		}
+		b := u.Retry.backoff(n)
+		if wait < b {
+			wait = b
+		}
+		if dl, has := ctx.Deadline(); has && u.now().Add(wait).After(dl) {
+			return nil, fmt.Errorf("%w; next retry in %s would pass the time budget", last, wait.Round(time.Millisecond))
+		}
+		u.Log.Debug("retrying", "err", last, "wait", wait, "attempt", n+2)
+		if err := u.Sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("%w (after %d attempts)", last, attempts)
+}
+
+func (u *Uploader) authorize(req *http.Request) {
+	req.Header.Set("Authorization", "Bearer "+u.Token)
+	if u.UserAgent != "" {
+		req.Header.Set("User-Agent", u.UserAgent)
+	}
+}
+
+func (u *Uploader) now() time.Time {
+	if u.Now != nil {
+		return u.Now()
+	}
+	return time.Now()
+}
+
+// drain reads a little of the body for the log and discards the rest, so
+// the connection goes back to the keep-alive pool.
+func drain(body io.ReadCloser) string {
+	defer body.Close()
+	b, _ := io.ReadAll(io.LimitReader(body, maxErrBody))
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, 1<<20))
+	return strings.TrimSpace(strings.ToValidUTF8(string(b), "?"))
+}
+
+// retryAfter parses a Retry-After header: delay-seconds or an HTTP date.
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseUint(v, 10, 32); err == nil {
+		return time.Duration(s) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		d := t.Sub(now)
+		if d < 0 {
+			d = 0
+		}
+		return d, true
+	}
+	return 0, false
+}
+
+// scrubErr makes sure no error text carries the token, whatever a lower
+// layer chose to include.
+func scrubErr(err error, token string) error {
+	if token == "" || !strings.Contains(err.Error(), token) {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), token, "[token]"))
+}
+
+// SleepContext waits for d or until ctx ends.
+func SleepContext(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// NewHTTPClient returns a client that keeps connections alive for
+// concurrency parallel requests, does not follow redirects (a POST must not
+// silently turn into a GET elsewhere) and times out each request.
+func NewHTTPClient(timeout time.Duration, concurrency int) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = max(2, concurrency)
+	tr.MaxConnsPerHost = max(2, concurrency)
+	return &http.Client{
+		Timeout:   timeout,
+		Transport: tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
