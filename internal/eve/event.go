@@ -1,7 +1,7 @@
 package eve
 
 import (
-	"encoding/json"
+	"bytes"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -18,10 +18,17 @@ const TimeLayout = "2006-01-02T15:04:05.999999-0700"
 // ErrNoEventType marks a line that is JSON-ish but carries no event_type.
 var ErrNoEventType = errors.New("no event_type")
 
-// EventType returns the line's event_type without decoding the rest:
-// jsonparser walks the top-level keys and stops at event_type, which Suricata
-// writes fourth. Invalid lines return an error and are counted by callers.
+// EventType returns the line's event_type without decoding the rest.
+// Suricata writes it as the fourth top-level key, after only flat values
+// (timestamp, flow_id, in_iface), so a vectorised search for
+// `"event_type":"` finds it; the fast path is taken only when everything
+// before it is provably flat (no nesting, no escapes, quotes balanced), and
+// anything else falls back to jsonparser, which walks the top-level keys.
+// Invalid lines return an error and are counted by callers.
 func EventType(line []byte) ([]byte, error) {
+	if v, ok := eventTypeFast(line); ok {
+		return v, nil
+	}
 	v, typ, _, err := jsonparser.Get(line, "event_type")
 	if err != nil {
 		if errors.Is(err, jsonparser.KeyPathNotFoundError) {
@@ -33,6 +40,47 @@ func EventType(line []byte) ([]byte, error) {
 		return nil, fmt.Errorf("event_type is %s, not a string", typ)
 	}
 	return v, nil
+}
+
+var (
+	eventTypeKey  = []byte(`"event_type":"`)
+	eventTypeTail = []byte(`_type":"`)
+)
+
+func eventTypeFast(line []byte) ([]byte, bool) {
+	const window = 512 // the key sits within the first ~150 bytes
+	head := line
+	if len(head) > window {
+		head = head[:window]
+	}
+	// Search for the rarer tail `_type":"` ('_' occurs only in flow_id and
+	// in_iface before it), then check the whole key.
+	j := bytes.Index(head, eventTypeTail)
+	i := j - (len(eventTypeKey) - len(eventTypeTail))
+	if j < 0 || i < 1 || line[0] != '{' || !bytes.Equal(line[i:j], eventTypeKey[:len(eventTypeKey)-len(eventTypeTail)]) {
+		return nil, false
+	}
+	quotes := 0
+	for _, c := range line[1:i] {
+		switch c {
+		case '"':
+			quotes++
+		case '{', '[', '\\':
+			return nil, false
+		}
+	}
+	if quotes%2 != 0 || bytes.Contains(line[1:i], eventTypeKey[1:11]) {
+		return nil, false // inside a string value, or a duplicate key
+	}
+	if prev := bytes.TrimRight(line[:i], " \t"); prev[len(prev)-1] != ',' && prev[len(prev)-1] != '{' {
+		return nil, false
+	}
+	rest := line[i+len(eventTypeKey):]
+	end := bytes.IndexByte(rest, '"')
+	if end < 0 || bytes.IndexByte(rest[:end], '\\') >= 0 {
+		return nil, false
+	}
+	return rest[:end], true
 }
 
 // ParseTime parses Suricata's timestamp format.
@@ -152,117 +200,30 @@ type TLS struct {
 	Issuer  string
 }
 
-// field indexes into paths; EachKey reports by index.
-const (
-	fTimestamp = iota
-	fEventType
-	fFlowID
-	fInIface
-	fSrcIP
-	fDestIP
-	fSrcPort
-	fDestPort
-	fProto
-	fAppProto
-	fAlertAction
-	fAlertGID
-	fAlertSID
-	fAlertRev
-	fAlertSig
-	fAlertCat
-	fAlertSev
-	fFlowPktsTS
-	fFlowPktsTC
-	fFlowBytesTS
-	fFlowBytesTC
-	fFlowStart
-	fFlowEnd
-	fFlowState
-	fFlowReason
-	fFlowAlerted
-	fStatsUptime
-	fStatsKPkts
-	fStatsKDrops
-	fStatsKIfdrops
-	fStatsDecPkts
-	fStatsDecBytes
-	fAnomType
-	fAnomEvent
-	fAnomLayer
-	fDropLen
-	fDropReason
-	fDNSType
-	fDNSRRName
-	fDNSRRType
-	fDNSRCode
-	fHTTPHost
-	fHTTPURL
-	fHTTPUA
-	fHTTPMethod
-	fHTTPStatus
-	fHTTPRefer
-	fTLSSNI
-	fTLSVersion
-	fTLSSubject
-	fTLSIssuer
-	nFields
-)
-
-var paths = [nFields][]string{
-	fTimestamp: {"timestamp"}, fEventType: {"event_type"}, fFlowID: {"flow_id"},
-	fInIface: {"in_iface"}, fSrcIP: {"src_ip"}, fDestIP: {"dest_ip"},
-	fSrcPort: {"src_port"}, fDestPort: {"dest_port"}, fProto: {"proto"}, fAppProto: {"app_proto"},
-	fAlertAction: {"alert", "action"}, fAlertGID: {"alert", "gid"}, fAlertSID: {"alert", "signature_id"},
-	fAlertRev: {"alert", "rev"}, fAlertSig: {"alert", "signature"}, fAlertCat: {"alert", "category"},
-	fAlertSev:   {"alert", "severity"},
-	fFlowPktsTS: {"flow", "pkts_toserver"}, fFlowPktsTC: {"flow", "pkts_toclient"},
-	fFlowBytesTS: {"flow", "bytes_toserver"}, fFlowBytesTC: {"flow", "bytes_toclient"},
-	fFlowStart: {"flow", "start"}, fFlowEnd: {"flow", "end"}, fFlowState: {"flow", "state"},
-	fFlowReason: {"flow", "reason"}, fFlowAlerted: {"flow", "alerted"},
-	fStatsUptime: {"stats", "uptime"}, fStatsKPkts: {"stats", "capture", "kernel_packets"},
-	fStatsKDrops: {"stats", "capture", "kernel_drops"}, fStatsKIfdrops: {"stats", "capture", "kernel_ifdrops"},
-	fStatsDecPkts: {"stats", "decoder", "pkts"}, fStatsDecBytes: {"stats", "decoder", "bytes"},
-	fAnomType: {"anomaly", "type"}, fAnomEvent: {"anomaly", "event"}, fAnomLayer: {"anomaly", "layer"},
-	fDropLen: {"drop", "len"}, fDropReason: {"drop", "reason"},
-	fDNSType: {"dns", "type"}, fDNSRRName: {"dns", "rrname"}, fDNSRRType: {"dns", "rrtype"}, fDNSRCode: {"dns", "rcode"},
-	fHTTPHost: {"http", "hostname"}, fHTTPURL: {"http", "url"}, fHTTPUA: {"http", "http_user_agent"},
-	fHTTPMethod: {"http", "http_method"}, fHTTPStatus: {"http", "status"}, fHTTPRefer: {"http", "http_refer"},
-	fTLSSNI: {"tls", "sni"}, fTLSVersion: {"tls", "version"}, fTLSSubject: {"tls", "subject"}, fTLSIssuer: {"tls", "issuerdn"},
-}
-
-var pathList = paths[:]
-
-// Parse decodes the fields of line that the commands use. It never fails on
-// a missing field; it fails on a line that is not a JSON object, on a
-// malformed timestamp, address or number in a field it reads, naming it.
+// Parse decodes the fields of line that the commands use, in one pass over
+// the top-level keys (jsonparser.ObjectEach) and one over each sub-object it
+// needs; values it does not need are skipped without decoding. It never
+// fails on a missing field; it fails on a line that is not a complete JSON
+// object and on a malformed timestamp, address or number in a field it
+// reads, naming the field.
 func Parse(line []byte) (*Event, error) {
+	line = bytes.TrimSpace(line)
+	if len(line) < 2 || line[0] != '{' || line[len(line)-1] != '}' {
+		// A torn write never ends in '}' (tailing.md §6.6).
+		return nil, errors.New("not a complete JSON object")
+	}
 	ev := &Event{}
-	var perr error
-	set := func(idx int, v []byte, vt jsonparser.ValueType, err error) {
-		if perr != nil || err != nil {
-			if err != nil && perr == nil {
-				perr = err
-			}
-			return
-		}
+	err := jsonparser.ObjectEach(line, func(key, v []byte, vt jsonparser.ValueType, _ int) error {
 		if vt == jsonparser.Null {
-			return
+			return nil
 		}
-		if err := ev.set(idx, v, vt); err != nil {
-			perr = fmt.Errorf("field %s: %w", joinPath(paths[idx]), err)
+		if err := ev.top(key, v, vt); err != nil {
+			return fmt.Errorf("field %s: %w", key, err)
 		}
-	}
-	if len(line) == 0 || line[firstNonSpace(line)] != '{' {
-		return nil, errors.New("not a JSON object")
-	}
-	jsonparser.EachKey(line, set, pathList...)
-	if perr == nil && !json.Valid(line) {
-		// EachKey reads only what it needs; a torn or garbled line must
-		// still be rejected rather than half-decoded.
-		perr = errors.New("invalid JSON")
-	}
-	if perr != nil {
-		return nil, perr
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if ev.EventType == "" {
 		return nil, ErrNoEventType
@@ -270,26 +231,261 @@ func Parse(line []byte) (*Event, error) {
 	return ev, nil
 }
 
-func firstNonSpace(b []byte) int {
-	for i, c := range b {
-		if c != ' ' && c != '\t' {
-			return i
-		}
+// each walks a sub-object, prefixing errors with its name.
+func each(name string, v []byte, vt jsonparser.ValueType, fn func(key, v []byte, vt jsonparser.ValueType) error) error {
+	if vt != jsonparser.Object {
+		return fmt.Errorf("want an object, got %s", vt)
 	}
-	return 0
+	return jsonparser.ObjectEach(v, func(key, v []byte, vt jsonparser.ValueType, _ int) error {
+		if vt == jsonparser.Null {
+			return nil
+		}
+		if err := fn(key, v, vt); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		return nil
+	})
 }
 
-func joinPath(p []string) string {
-	s := p[0]
-	for _, x := range p[1:] {
-		s += "." + x
+func (ev *Event) top(key, v []byte, vt jsonparser.ValueType) error {
+	var err error
+	var s string
+	switch string(key) {
+	case "timestamp":
+		if s, err = str(v, vt); err == nil {
+			ev.Timestamp, err = ParseTime(s)
+		}
+	case "event_type":
+		ev.EventType, err = str(v, vt)
+	case "flow_id":
+		if vt != jsonparser.Number {
+			return fmt.Errorf("want a number, got %s", vt)
+		}
+		ev.FlowID, err = strconv.ParseUint(string(v), 10, 64)
+	case "in_iface":
+		ev.InIface, err = str(v, vt)
+	case "src_ip":
+		ev.SrcIP, err = addr(v, vt)
+	case "dest_ip":
+		ev.DestIP, err = addr(v, vt)
+	case "src_port":
+		ev.SrcPort, err = port(v, vt)
+	case "dest_port":
+		ev.DestPort, err = port(v, vt)
+	case "proto":
+		ev.Proto, err = str(v, vt)
+	case "app_proto":
+		ev.AppProto, err = str(v, vt)
+	case "alert":
+		ev.Alert = &Alert{}
+		err = each("", v, vt, ev.Alert.set)
+	case "flow":
+		ev.Flow = &Flow{}
+		err = each("", v, vt, ev.Flow.set)
+	case "stats":
+		ev.Stats = &Stats{}
+		err = each("", v, vt, ev.Stats.set)
+	case "anomaly":
+		ev.Anomaly = &Anomaly{}
+		err = each("", v, vt, func(k, v []byte, vt jsonparser.ValueType) error {
+			return strField(k, v, vt, map3(k, "type", &ev.Anomaly.Type, "event", &ev.Anomaly.Event, "layer", &ev.Anomaly.Layer))
+		})
+	case "drop":
+		ev.Drop = &Drop{}
+		err = each("", v, vt, func(k, v []byte, vt jsonparser.ValueType) error {
+			switch string(k) {
+			case "len":
+				var e error
+				ev.Drop.Len, e = num(v, vt)
+				return e
+			case "reason":
+				return strField(k, v, vt, &ev.Drop.Reason)
+			}
+			return nil
+		})
+	case "dns":
+		ev.DNS = &DNS{}
+		err = each("", v, vt, func(k, v []byte, vt jsonparser.ValueType) error {
+			switch string(k) {
+			case "type":
+				return strField(k, v, vt, &ev.DNS.Type)
+			case "rrname":
+				return strField(k, v, vt, &ev.DNS.RRName)
+			case "rrtype":
+				return strField(k, v, vt, &ev.DNS.RRType)
+			case "rcode":
+				return strField(k, v, vt, &ev.DNS.RCode)
+			}
+			return nil
+		})
+	case "http":
+		ev.HTTP = &HTTP{}
+		err = each("", v, vt, ev.HTTP.set)
+	case "tls":
+		ev.TLS = &TLS{}
+		err = each("", v, vt, func(k, v []byte, vt jsonparser.ValueType) error {
+			switch string(k) {
+			case "sni":
+				return strField(k, v, vt, &ev.TLS.SNI)
+			case "version":
+				return strField(k, v, vt, &ev.TLS.Version)
+			case "subject":
+				return strField(k, v, vt, &ev.TLS.Subject)
+			case "issuerdn":
+				return strField(k, v, vt, &ev.TLS.Issuer)
+			}
+			return nil
+		})
+	default:
+		// Not needed; ObjectEach has already skipped over the value, which
+		// also checks that its brackets balance.
 	}
-	return s
+	return err
+}
+
+// map3 picks the destination for one of three string keys (nil for others).
+func map3(k []byte, k1 string, d1 *string, k2 string, d2 *string, k3 string, d3 *string) *string {
+	switch string(k) {
+	case k1:
+		return d1
+	case k2:
+		return d2
+	case k3:
+		return d3
+	}
+	return nil
+}
+
+func strField(_ []byte, v []byte, vt jsonparser.ValueType, dst *string) error {
+	if dst == nil {
+		return nil
+	}
+	s, err := str(v, vt)
+	*dst = s
+	return err
+}
+
+func (a *Alert) set(k, v []byte, vt jsonparser.ValueType) error {
+	var err error
+	var n int64
+	switch string(k) {
+	case "action":
+		a.Action, err = str(v, vt)
+	case "gid":
+		a.GID, err = num(v, vt)
+	case "signature_id":
+		a.SignatureID, err = num(v, vt)
+	case "rev":
+		a.Rev, err = num(v, vt)
+	case "signature":
+		a.Signature, err = str(v, vt)
+	case "category":
+		a.Category, err = str(v, vt)
+	case "severity":
+		n, err = num(v, vt)
+		a.Severity = int(n)
+	}
+	return err
+}
+
+func (f *Flow) set(k, v []byte, vt jsonparser.ValueType) error {
+	var err error
+	var s string
+	switch string(k) {
+	case "pkts_toserver":
+		f.PktsToServer, err = num(v, vt)
+	case "pkts_toclient":
+		f.PktsToClient, err = num(v, vt)
+	case "bytes_toserver":
+		f.BytesToServer, err = num(v, vt)
+	case "bytes_toclient":
+		f.BytesToClient, err = num(v, vt)
+	case "start":
+		if s, err = str(v, vt); err == nil {
+			f.Start, err = ParseTime(s)
+		}
+	case "end":
+		if s, err = str(v, vt); err == nil {
+			f.End, err = ParseTime(s)
+		}
+	case "state":
+		f.State, err = str(v, vt)
+	case "reason":
+		f.Reason, err = str(v, vt)
+	case "alerted":
+		f.Alerted, err = jsonparser.ParseBoolean(v)
+	}
+	return err
+}
+
+func (st *Stats) set(k, v []byte, vt jsonparser.ValueType) error {
+	var err error
+	switch string(k) {
+	case "uptime":
+		st.Uptime, err = num(v, vt)
+	case "capture":
+		err = each("", v, vt, func(k, v []byte, vt jsonparser.ValueType) error {
+			var err error
+			switch string(k) {
+			case "kernel_packets":
+				st.KernelPackets, err = num(v, vt)
+				st.HasCapture = true
+			case "kernel_drops":
+				st.KernelDrops, err = num(v, vt)
+				st.HasCapture = true
+			case "kernel_ifdrops":
+				st.KernelIfdrops, err = num(v, vt)
+			}
+			return err
+		})
+	case "decoder":
+		err = each("", v, vt, func(k, v []byte, vt jsonparser.ValueType) error {
+			var err error
+			switch string(k) {
+			case "pkts":
+				st.DecoderPkts, err = num(v, vt)
+			case "bytes":
+				st.DecoderBytes, err = num(v, vt)
+			}
+			return err
+		})
+	}
+	return err
+}
+
+func (h *HTTP) set(k, v []byte, vt jsonparser.ValueType) error {
+	var err error
+	switch string(k) {
+	case "hostname":
+		h.Hostname, err = str(v, vt)
+	case "url":
+		h.URL, err = str(v, vt)
+	case "http_user_agent":
+		h.UserAgent, err = str(v, vt)
+	case "http_method":
+		h.Method, err = str(v, vt)
+	case "http_refer":
+		h.Refer, err = str(v, vt)
+	case "status":
+		// Some exporters write the status as a string; it is not worth
+		// rejecting the record over.
+		var n int64
+		if vt == jsonparser.String {
+			n, _ = strconv.ParseInt(string(v), 10, 64)
+		} else {
+			n, err = num(v, vt)
+		}
+		h.Status = int(n)
+	}
+	return err
 }
 
 func str(v []byte, vt jsonparser.ValueType) (string, error) {
 	if vt != jsonparser.String {
 		return "", fmt.Errorf("want a string, got %s", vt)
+	}
+	if bytes.IndexByte(v, '\\') < 0 {
+		return string(v), nil
 	}
 	return jsonparser.ParseString(v)
 }
@@ -318,195 +514,4 @@ func addr(v []byte, vt jsonparser.ValueType) (netip.Addr, error) {
 		return netip.Addr{}, err
 	}
 	return netip.ParseAddr(s)
-}
-
-func (ev *Event) alert() *Alert {
-	if ev.Alert == nil {
-		ev.Alert = &Alert{}
-	}
-	return ev.Alert
-}
-
-func (ev *Event) flow() *Flow {
-	if ev.Flow == nil {
-		ev.Flow = &Flow{}
-	}
-	return ev.Flow
-}
-
-func (ev *Event) stats() *Stats {
-	if ev.Stats == nil {
-		ev.Stats = &Stats{}
-	}
-	return ev.Stats
-}
-
-func (ev *Event) set(idx int, v []byte, vt jsonparser.ValueType) error {
-	var err error
-	var s string
-	var n int64
-	switch idx {
-	case fTimestamp:
-		if s, err = str(v, vt); err == nil {
-			ev.Timestamp, err = ParseTime(s)
-		}
-	case fEventType:
-		ev.EventType, err = str(v, vt)
-	case fFlowID:
-		if vt != jsonparser.Number {
-			return fmt.Errorf("want a number, got %s", vt)
-		}
-		ev.FlowID, err = strconv.ParseUint(string(v), 10, 64)
-	case fInIface:
-		ev.InIface, err = str(v, vt)
-	case fSrcIP:
-		ev.SrcIP, err = addr(v, vt)
-	case fDestIP:
-		ev.DestIP, err = addr(v, vt)
-	case fSrcPort:
-		ev.SrcPort, err = port(v, vt)
-	case fDestPort:
-		ev.DestPort, err = port(v, vt)
-	case fProto:
-		ev.Proto, err = str(v, vt)
-	case fAppProto:
-		ev.AppProto, err = str(v, vt)
-	case fAlertAction:
-		ev.alert().Action, err = str(v, vt)
-	case fAlertGID:
-		ev.alert().GID, err = num(v, vt)
-	case fAlertSID:
-		ev.alert().SignatureID, err = num(v, vt)
-	case fAlertRev:
-		ev.alert().Rev, err = num(v, vt)
-	case fAlertSig:
-		ev.alert().Signature, err = str(v, vt)
-	case fAlertCat:
-		ev.alert().Category, err = str(v, vt)
-	case fAlertSev:
-		n, err = num(v, vt)
-		ev.alert().Severity = int(n)
-	case fFlowPktsTS:
-		ev.flow().PktsToServer, err = num(v, vt)
-	case fFlowPktsTC:
-		ev.flow().PktsToClient, err = num(v, vt)
-	case fFlowBytesTS:
-		ev.flow().BytesToServer, err = num(v, vt)
-	case fFlowBytesTC:
-		ev.flow().BytesToClient, err = num(v, vt)
-	case fFlowStart:
-		if s, err = str(v, vt); err == nil {
-			ev.flow().Start, err = ParseTime(s)
-		}
-	case fFlowEnd:
-		if s, err = str(v, vt); err == nil {
-			ev.flow().End, err = ParseTime(s)
-		}
-	case fFlowState:
-		ev.flow().State, err = str(v, vt)
-	case fFlowReason:
-		ev.flow().Reason, err = str(v, vt)
-	case fFlowAlerted:
-		ev.flow().Alerted, err = jsonparser.ParseBoolean(v)
-	case fStatsUptime:
-		ev.stats().Uptime, err = num(v, vt)
-	case fStatsKPkts:
-		ev.stats().KernelPackets, err = num(v, vt)
-		ev.stats().HasCapture = true
-	case fStatsKDrops:
-		ev.stats().KernelDrops, err = num(v, vt)
-		ev.stats().HasCapture = true
-	case fStatsKIfdrops:
-		ev.stats().KernelIfdrops, err = num(v, vt)
-	case fStatsDecPkts:
-		ev.stats().DecoderPkts, err = num(v, vt)
-	case fStatsDecBytes:
-		ev.stats().DecoderBytes, err = num(v, vt)
-	case fAnomType, fAnomEvent, fAnomLayer:
-		if ev.Anomaly == nil {
-			ev.Anomaly = &Anomaly{}
-		}
-		if s, err = str(v, vt); err == nil {
-			switch idx {
-			case fAnomType:
-				ev.Anomaly.Type = s
-			case fAnomEvent:
-				ev.Anomaly.Event = s
-			default:
-				ev.Anomaly.Layer = s
-			}
-		}
-	case fDropLen, fDropReason:
-		if ev.Drop == nil {
-			ev.Drop = &Drop{}
-		}
-		if idx == fDropLen {
-			ev.Drop.Len, err = num(v, vt)
-		} else {
-			ev.Drop.Reason, err = str(v, vt)
-		}
-	case fDNSType, fDNSRRName, fDNSRRType, fDNSRCode:
-		if ev.DNS == nil {
-			ev.DNS = &DNS{}
-		}
-		if s, err = str(v, vt); err == nil {
-			switch idx {
-			case fDNSType:
-				ev.DNS.Type = s
-			case fDNSRRName:
-				ev.DNS.RRName = s
-			case fDNSRRType:
-				ev.DNS.RRType = s
-			default:
-				ev.DNS.RCode = s
-			}
-		}
-	case fHTTPHost, fHTTPURL, fHTTPUA, fHTTPMethod, fHTTPRefer:
-		if ev.HTTP == nil {
-			ev.HTTP = &HTTP{}
-		}
-		if s, err = str(v, vt); err == nil {
-			switch idx {
-			case fHTTPHost:
-				ev.HTTP.Hostname = s
-			case fHTTPURL:
-				ev.HTTP.URL = s
-			case fHTTPUA:
-				ev.HTTP.UserAgent = s
-			case fHTTPMethod:
-				ev.HTTP.Method = s
-			default:
-				ev.HTTP.Refer = s
-			}
-		}
-	case fHTTPStatus:
-		if ev.HTTP == nil {
-			ev.HTTP = &HTTP{}
-		}
-		// Some exporters write the status as a string; it is not worth
-		// rejecting the record over.
-		if vt == jsonparser.String {
-			n, _ = strconv.ParseInt(string(v), 10, 64)
-		} else {
-			n, err = num(v, vt)
-		}
-		ev.HTTP.Status = int(n)
-	case fTLSSNI, fTLSVersion, fTLSSubject, fTLSIssuer:
-		if ev.TLS == nil {
-			ev.TLS = &TLS{}
-		}
-		if s, err = str(v, vt); err == nil {
-			switch idx {
-			case fTLSSNI:
-				ev.TLS.SNI = s
-			case fTLSVersion:
-				ev.TLS.Version = s
-			case fTLSSubject:
-				ev.TLS.Subject = s
-			default:
-				ev.TLS.Issuer = s
-			}
-		}
-	}
-	return err
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/buger/jsonparser"
 )
 
 // FuzzScanner checks the framing invariants on arbitrary input: the lines
@@ -53,5 +55,26 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("accepted without event_type")
 		}
 		EventType(line)
+	})
+}
+
+// FuzzEventTypeFast: the fast path never disagrees with jsonparser.
+func FuzzEventTypeFast(f *testing.F) {
+	f.Add([]byte(`{"timestamp":"x","flow_id":1,"in_iface":"eth0","event_type":"alert","alert":{}}`))
+	f.Add([]byte(`{"a":"\"event_type\":\"x","event_type":"flow"}`))
+	f.Add([]byte(`{"a":{"event_type":"inner"},"event_type":"outer"}`))
+	f.Add([]byte(`{"a":"x" , "event_type":"dns"}`))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		fast, ok := eventTypeFast(line)
+		if !ok {
+			return
+		}
+		slow, typ, _, err := jsonparser.Get(line, "event_type")
+		if err != nil {
+			return // the line is invalid further on; callers reject it in Parse
+		}
+		if typ != jsonparser.String || !bytes.Equal(fast, slow) {
+			t.Fatalf("fast %q, jsonparser %q (%s)", fast, slow, typ)
+		}
 	})
 }
