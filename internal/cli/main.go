@@ -21,7 +21,7 @@ type Common struct {
 	StateDir  string           `help:"Directory for checkpoints, locks and caches." default:"/var/lib/suricron" config:"state_dir" placeholder:"DIR"`
 	LogLevel  string           `help:"Log level: debug, info, warn, error. The default stays quiet on success, as cron mails whatever a job prints." default:"warn" enum:"debug,info,warn,error" config:"log_level"`
 	LogFormat string           `help:"Log format on stderr: text or json." default:"text" enum:"text,json" config:"log_format"`
-	Version   kong.VersionFlag `help:"Print the version and exit."`
+	Version   kong.VersionFlag `help:"Print the version and exit." env:"-"`
 }
 
 // Env is what Main hands to a command's Run method (bound by kong).
