@@ -41,8 +41,46 @@ lint:
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
 	$(GO) mod tidy -diff
 
+# Crash and rotation soak of the built binaries (live writer, real
+# logrotate, random SIGKILLs) for SOAKTIME, split over the two rotation
+# modes; prints written/delivered/duplicated/lost per command. Digests go to
+# the real postfix when SURICRON_POSTFIX=1 (tools/mta/postfix-start.sh).
+soak: build
+	$(GO) run ./tools/soak -bin $(BIN) -duration $(SOAKTIME)
+
 update-golden:
 	$(GO) test ./... -run 'Golden|Script' -update
+
+# dist/suricron_<version>_amd64.deb: binaries, cron.d file, systemd units,
+# example config, sysusers file and the postinst that creates the user.
+package: build
+	$(GO) run ./tools/package -version '$(VERSION)' -bin $(BIN) -out dist
+
+# For systems without dpkg. Existing config and cron files are kept; the
+# systemd units are rewritten to $(BINDIR). Create the user afterwards
+# (systemd-sysusers, or useradd --system suricron) and $(STATEDIR).
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+BINDIR      ?= $(PREFIX)/bin
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+STATEDIR    ?= /var/lib/suricron
+
+install: build
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/suricron $(DESTDIR)$(SYSCONFDIR)/cron.d \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	@for c in $(COMMANDS); do install -m 0755 $(BIN)/$$c $(DESTDIR)$(BINDIR)/$$c || exit 1; done
+	@test -e $(DESTDIR)$(SYSCONFDIR)/suricron/suricron.toml || \
+	  install -m 0644 contrib/suricron.toml $(DESTDIR)$(SYSCONFDIR)/suricron/suricron.toml
+	@test -e $(DESTDIR)$(SYSCONFDIR)/cron.d/suricron || \
+	  install -m 0644 cron.d/suricron $(DESTDIR)$(SYSCONFDIR)/cron.d/suricron
+	@for u in contrib/systemd/suricron-*; do \
+	  sed 's#/usr/bin/#$(BINDIR)/#' $$u > $(DESTDIR)$(UNITDIR)/$$(basename $$u) && \
+	  chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u) || exit 1; \
+	done
+	install -m 0644 contrib/sysusers.d/suricron.conf $(DESTDIR)$(SYSUSERSDIR)/suricron.conf
+	@echo "installed; now create the suricron user and $(STATEDIR) (see README.md, Install)"
 
 clean:
 	rm -rf $(BIN) dist

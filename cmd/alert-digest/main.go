@@ -49,7 +49,7 @@ func (c *command) Run(ctx context.Context, env *cli.Env) error {
 			To: c.To, From: c.From, SMTP: c.SMTP, Sendmail: c.Sendmail, Username: c.SMTPUsername,
 			PasswordFile: c.SMTPPasswordFile, CAFile: c.SMTPCAFile, Timeout: c.MailTimeout,
 		},
-	}, digest.Deps{Stdout: env.Stdout, Logger: env.Logger})
+	}, digest.Deps{Stdout: env.Stdout, Logger: env.Logger, Metrics: env.Metrics})
 }
 
 func main() {

@@ -5,6 +5,7 @@ package main
 
 import (
 	"os"
+	"runtime/debug"
 
 	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/rules"
@@ -14,6 +15,14 @@ import (
 var version = "dev"
 
 func main() {
+	// Nearly everything a run allocates (the unpacked rules text and the
+	// parsed rules) stays live to the end, so collections at the default
+	// GOGC=100 mostly re-mark live data: at 400, a cold ET Open update used
+	// about 5 % less CPU (perf stat task-clock, median of 8: 134 -> 127 ms)
+	// with the same peak RSS (~45 MB). An explicit GOGC still wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	os.Exit(cli.Main(cli.Options{
 		Name:        "rules-update",
 		Section:     "rules",

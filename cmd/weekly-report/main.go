@@ -78,7 +78,7 @@ func (c *command) Run(ctx context.Context, env *cli.Env) error {
 	if cfg.From == "" {
 		cfg.From = "suricron@" + host
 	}
-	deps := report.Deps{Now: func() time.Time { return now }, Hostname: host, Stdout: env.Stdout, Logger: env.Logger}
+	deps := report.Deps{Now: func() time.Time { return now }, Hostname: host, Stdout: env.Stdout, Logger: env.Logger, Metrics: env.Metrics}
 	if c.Mail {
 		mc := mail.Config{SMTP: c.SMTP, Sendmail: c.Sendmail, Username: c.SMTPUsername, CAFile: c.SMTPCAFile,
 			Timeout: c.MailTimeout, HELO: "", Logger: env.Logger}

@@ -199,12 +199,16 @@ func parseSuffix(live, path string) suffixKey {
 }
 
 // older reports whether a was written before b (rotated files only).
+// logrotate's .N numbering comes first: it is the order of the rotations
+// themselves, while first timestamps go backwards when the sensor's clock
+// jumps back, which would put a newer file before the checkpointed one and
+// skip it.
 func older(a, b *candidate) bool {
-	if !a.tsTime.IsZero() && !b.tsTime.IsZero() && !a.tsTime.Equal(b.tsTime) {
-		return a.tsTime.Before(b.tsTime)
-	}
 	if a.suffix.num != b.suffix.num && a.suffix.num > 0 && b.suffix.num > 0 {
 		return a.suffix.num > b.suffix.num
+	}
+	if !a.tsTime.IsZero() && !b.tsTime.IsZero() && !a.tsTime.Equal(b.tsTime) {
+		return a.tsTime.Before(b.tsTime)
 	}
 	if a.suffix.date != b.suffix.date && a.suffix.date != "" && b.suffix.date != "" {
 		return a.suffix.date < b.suffix.date

@@ -474,13 +474,87 @@ func (s *Session) filePos(p Position) (FilePos, error) {
 	}
 	if p.Offset > 0 {
 		a, n, _, done, err := c.anchorAt(p.Offset)
+		if errors.Is(err, errShort) && c.live {
+			// copytruncate ran after this run read the live file: the
+			// bytes it read are now in the copy, which has the same head
+			// and is where the next run resumes.
+			var off int64
+			a, n, off, err = s.anchorInCopy(c.head, p.Offset)
+			if err == nil && off != p.Offset {
+				// This run opened eve.json inside logrotate's copy→truncate
+				// window: the bytes past the copy's last complete line are
+				// in no file any more, and the next run resumes at that line.
+				s.log.Warn("eve.json was truncated by copytruncate while being read; resuming at the end of its copy",
+					"copy_offset", off, "read_offset", p.Offset)
+				fp.Offset = off
+			}
+		} else if err == nil {
+			done()
+		}
 		if err != nil {
 			return FilePos{}, fmt.Errorf("anchor in %s at %d: %w", c.path, p.Offset, err)
 		}
-		done()
 		fp.Anchor, fp.AnchorLen = a, n
 	}
 	return fp, nil
+}
+
+// anchorInCopy computes the anchor at offset in a rotated file whose first
+// line is head (plain or gz; the first that holds offset wins). A copy
+// shorter than offset (the run opened eve.json between logrotate's copy and
+// its truncate) anchors at its last complete line instead, returned as off.
+func (s *Session) anchorInCopy(head string, offset int64) (anchor string, n int, off int64, err error) {
+	for _, g := range s.cfg.Globs {
+		matches, _ := filepath.Glob(g)
+		for _, m := range matches {
+			c, err := openCandidate(m, false)
+			if err != nil {
+				continue
+			}
+			if c.head != head {
+				c.f.Close()
+				continue
+			}
+			off, err := lineBoundaryBefore(c, offset)
+			if err == nil {
+				var done func()
+				if anchor, n, _, done, err = c.anchorAt(off); err == nil {
+					done()
+				}
+			}
+			c.f.Close()
+			if err == nil {
+				return anchor, n, off, nil
+			}
+		}
+	}
+	return "", 0, 0, errShort
+}
+
+// lineBoundaryBefore returns the offset just after the last '\n' at or
+// before offset in c (uncompressed bytes).
+func lineBoundaryBefore(c *candidate, offset int64) (int64, error) {
+	r, done, err := c.reader()
+	if err != nil {
+		return 0, err
+	}
+	defer done()
+	buf := make([]byte, 64<<10)
+	var pos, last int64
+	for pos < offset {
+		k, err := r.Read(buf[:min(int64(len(buf)), offset-pos)])
+		if i := bytes.LastIndexByte(buf[:k], '\n'); i >= 0 {
+			last = pos + int64(i) + 1
+		}
+		pos += int64(k)
+		if err != nil {
+			break // the copy ends before offset
+		}
+	}
+	if last == 0 {
+		return 0, errShort
+	}
+	return last, nil
 }
 
 // Prepare records end as a pending batch before it is sent, so that after a

@@ -10,8 +10,11 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/suricron/suricron/internal/metrics"
 )
 
 // Common is the flag group every command embeds.
@@ -30,6 +33,10 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Logger *slog.Logger
+	// Metrics receives the run's numbers for --metrics-file; nil (all
+	// recordings no-ops) when the flag is not set. Main clears it before
+	// each run in service mode and writes it after each run.
+	Metrics *metrics.Registry
 }
 
 // Options configure one binary for Main.
@@ -106,13 +113,25 @@ func Main(opts Options, cmd any) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	env := &Env{Name: opts.Name, Stdout: stdout, Stderr: stderr, Logger: logger}
+	svc := findService(cmd)
+	env := &Env{Name: opts.Name, Stdout: stdout, Stderr: stderr, Logger: logger,
+		Metrics: newMetrics(svc, opts.Name, kctx.Command())}
 
 	kctx.BindTo(ctx, (*context.Context)(nil))
 	run := func(context.Context) error {
-		return kctx.Run(env)
+		env.Metrics.Reset()
+		start := time.Now()
+		err := kctx.Run(env)
+		if env.Metrics != nil {
+			code := ExitCode(err)
+			if err != nil && ctx.Err() != nil {
+				code = ExitInterrupted
+			}
+			writeRunMetrics(env.Metrics, svc.MetricsFile, opts.Version, start, time.Now(), code, logger)
+		}
+		return err
 	}
-	switch svc := findService(cmd); {
+	switch {
 	case svc != nil && svc.Every != "":
 		err = RunEvery(ctx, logger, svc.Every, run)
 	case svc != nil && svc.Jitter > 0:

@@ -11,6 +11,7 @@ import (
 	"github.com/suricron/suricron/internal/checkpoint"
 	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/mail"
+	"github.com/suricron/suricron/internal/metrics"
 )
 
 // Consumer names this command's checkpoint and lock files in the state dir.
@@ -60,6 +61,7 @@ type Deps struct {
 	Sender   mail.Sender // nil: built from Config.Mail
 	Stdout   io.Writer   // --dry-run output
 	Logger   *slog.Logger
+	Metrics  *metrics.Registry // --metrics-file; nil records nothing
 }
 
 func (d Deps) withDefaults() Deps {

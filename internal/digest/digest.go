@@ -12,6 +12,7 @@ import (
 	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/eve"
 	"github.com/suricron/suricron/internal/mail"
+	"github.com/suricron/suricron/internal/metrics"
 )
 
 // Result is what one run did, for tests and the summary log line.
@@ -29,7 +30,15 @@ type Result struct {
 // configuration, 65 for a corrupt state file, 75 for a busy lock or a
 // delivery that may succeed later (state unchanged, the next run re-sends).
 func Run(ctx context.Context, cfg Config, deps Deps) error {
-	_, err := run(ctx, cfg, deps)
+	res, err := run(ctx, cfg, deps)
+	if res != nil {
+		metrics.RecordEve(deps.Metrics, res.Lines, res.BadLines)
+		mailed := int64(0)
+		if res.Sent {
+			mailed = res.Alerts
+		}
+		deps.Metrics.Set("suricron_digest_alerts_mailed", "Alerts in the digest mail of the last run (0: no mail).", float64(mailed))
+	}
 	return err
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/homenet"
+	"github.com/suricron/suricron/internal/metrics"
 )
 
 // Consumer names the checkpoint and lock files in the state dir.
@@ -64,6 +65,7 @@ type Deps struct {
 	Sender   Sender // needed with Mail
 	Stdout   io.Writer
 	Logger   *slog.Logger
+	Metrics  *metrics.Registry // --metrics-file; nil records nothing
 }
 
 // ParsePorts parses an --expected-ports list: "tcp/443", "udp/53" or "53"

@@ -16,6 +16,7 @@ import (
 	"github.com/suricron/suricron/internal/checkpoint"
 	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/eve"
+	"github.com/suricron/suricron/internal/metrics"
 )
 
 // Run is one weekly-report invocation: collect (state mode) or scan (ad
@@ -54,6 +55,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 		return cli.Usagef("--mail needs --to, --from and a transport (--smtp or --sendmail)")
 	}
 	adhoc := len(cfg.Files) > 0
+	deps.Metrics.SetLabel("job", metricsJob(cfg, adhoc))
 	if adhoc && cfg.CollectOnly {
 		return cli.Usagef("--collect-only folds the checkpointed eve.json into the state dir; it does not take --files")
 	}
@@ -87,6 +89,9 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 		} else if n > 0 {
 			deps.Logger.Info("pruned aggregates", "days", n, "before", cutoff)
 		}
+		if err := recordToday(deps.Metrics, store, now, cfg.Location); err != nil {
+			return err
+		}
 		if cfg.CollectOnly {
 			return nil
 		}
@@ -95,6 +100,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 		}
 	}
 	rep := build(in)
+	recordReport(deps.Metrics, rep)
 	deps.Logger.Info("report built", "period", label, "alerts", rep.Alerts.Total, "no_data", rep.NoData)
 	return deliver(ctx, cfg, deps, rep)
 }
@@ -198,6 +204,7 @@ func collect(ctx context.Context, cfg Config, deps Deps, local Local, store *Sto
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	metrics.RecordEve(deps.Metrics, f.Lines, f.Bad)
 	end := sess.End()
 	if end.IsZero() || f.Lines == 0 {
 		return nil

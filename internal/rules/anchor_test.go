@@ -177,17 +177,30 @@ func BenchmarkBuildETOpen(b *testing.B) {
 }
 
 // BenchmarkRunCold measures a whole first install (fetch from file://,
-// build, write, cache, state) in-process.
+// build, write, cache, state) in-process, without a policy and with the
+// §4.1 disable.conf that bench/rules-update/run.sh uses.
 func BenchmarkRunCold(b *testing.B) {
 	p := sharedtest.Path(b, "et-open", "emerging.rules.tar.gz")
-	for b.Loop() {
-		b.StopTimer()
-		dir := b.TempDir()
-		b.StartTimer()
-		cfg := Config{URLs: []string{"file://" + p}, Output: filepath.Join(dir, "out", "suricata.rules"),
-			StateDir: filepath.Join(dir, "state"), MinRules: 1000, MaxShrink: 50, Quiet: true}
-		if err := Run(b.Context(), cfg, Deps{}); err != nil {
-			b.Fatal(err)
+	conf := filepath.Join(b.TempDir(), "disable.conf")
+	if err := os.WriteFile(conf, []byte(anchorDisableConf), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for _, disable := range []string{"", conf} {
+		name := "nopolicy"
+		if disable != "" {
+			name = "disableconf"
 		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				dir := b.TempDir()
+				b.StartTimer()
+				cfg := Config{URLs: []string{"file://" + p}, Output: filepath.Join(dir, "out", "suricata.rules"),
+					StateDir: filepath.Join(dir, "state"), MinRules: 1000, MaxShrink: 50, Quiet: true, DisableConf: disable}
+				if err := Run(b.Context(), cfg, Deps{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 // through SURICRON_<FLAG>.
 type Command struct {
 	cli.Common
+	cli.Service
 
 	URL             []string      `name:"url" sep:"none" help:"Rules source (http, https or file://); repeatable. %oinkcode% and %version% are substituted. Default: ET Open (ET Pro with --oinkcode-file)." placeholder:"URL"`
 	OinkcodeFile    string        `help:"File holding the ET Pro oinkcode (never logged)." placeholder:"FILE" type:"path"`
@@ -68,6 +69,7 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 		Stdout:        env.Stdout,
 		Logger:        env.Logger,
 		DetectVersion: DetectSuricataVersion,
+		Metrics:       env.Metrics,
 	}
 	return Run(ctx, cfg, deps)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,10 +18,11 @@ import (
 // only its tail goes into the error.
 const maxCommandOutput = 1 << 20
 
-// install writes the new rules next to the old file, has the test command
-// check that temp file, then renames it into place and fsyncs the
-// directory. A failed test leaves the installed file untouched.
-func (r *run) install(ctx context.Context, data []byte) error {
+// install has write stream the new rules into a temp file next to the old
+// one, has the test command check that temp file, then renames it into
+// place and fsyncs the directory. A failed test leaves the installed file
+// untouched.
+func (r *run) install(ctx context.Context, write func(io.Writer) error) error {
 	out := r.cfg.Output
 	dir := filepath.Dir(out)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -38,7 +40,7 @@ func (r *run) install(ctx context.Context, data []byte) error {
 			os.Remove(name)
 		}
 	}()
-	if _, err := tmp.Write(data); err != nil {
+	if err := write(tmp); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	if err := tmp.Chmod(0o644); err != nil {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/suricron/suricron/internal/metrics"
 	"github.com/suricron/suricron/internal/rules/policy"
 	"github.com/suricron/suricron/internal/rules/rule"
 )
@@ -193,4 +194,27 @@ func (r *Report) writeText(w io.Writer, limit int) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// record gives the counts to --metrics-file: a ruleset that suddenly
+// shrinks or stops changing for weeks shows on a dashboard.
+func (rep *Report) record(m *metrics.Registry) {
+	changed := 0.0
+	if rep.Changed {
+		changed = 1
+	}
+	for _, c := range []struct {
+		name, help string
+		v          float64
+	}{
+		{"suricron_rules_total", "Rules in the installed ruleset.", float64(rep.RulesTotal)},
+		{"suricron_rules_enabled", "Enabled rules in the installed ruleset.", float64(rep.Enabled)},
+		{"suricron_rules_disabled", "Disabled rules in the installed ruleset.", float64(rep.Disabled)},
+		{"suricron_rules_added", "Rules the last run added.", float64(rep.Added)},
+		{"suricron_rules_removed", "Rules the last run removed.", float64(rep.Removed)},
+		{"suricron_rules_modified", "Rules the last run modified.", float64(rep.Modified)},
+		{"suricron_rules_changed", "1 when the last run changed the ruleset, else 0.", changed},
+	} {
+		m.Set(c.name, c.help, c.v)
+	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/suricron/suricron/internal/checkpoint"
 	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/metrics"
 	"github.com/suricron/suricron/internal/rules/archive"
 	"github.com/suricron/suricron/internal/rules/fetch"
 	"github.com/suricron/suricron/internal/rules/policy"
@@ -70,6 +71,8 @@ type Deps struct {
 	Shell func(ctx context.Context, cmdline string, env []string) ([]byte, error)
 	// DetectVersion returns the installed Suricata's version, "" if unknown.
 	DetectVersion func(ctx context.Context) string
+	// Metrics receives the rule counts for --metrics-file; nil: none.
+	Metrics *metrics.Registry
 }
 
 // DefaultSuricataVersion is assumed when no suricata binary is found, as
@@ -142,7 +145,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 		return err
 	}
 	if !cfg.DryRun {
-		if err := os.MkdirAll(cfg.StateDir, 0o750); err != nil {
+		if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 			return fmt.Errorf("state dir: %w", err)
 		}
 		lock, err := checkpoint.TryLock(filepath.Join(cfg.StateDir, "rules-update.lock"))
@@ -333,6 +336,11 @@ func (r *run) update(ctx context.Context) error {
 		return r.noChange(ctx, prev)
 	}
 
+	filter, err := newFileFilter(c.Ignore, r.pol.SkipFiles)
+	if err != nil {
+		return cli.Usage(err)
+	}
+	early := newEarlyParser(filter)
 	srcs := make([]sourceFiles, len(results))
 	bodies := make([][]byte, len(results))
 	for i, res := range results {
@@ -346,11 +354,11 @@ func (r *run) update(ctx context.Context) error {
 		}
 		bodies[i] = body
 		name := r.redact(r.configured(r.urls[i]))
-		files, err := r.unpack(name, body)
+		src, err := r.unpack(name, body, early)
 		if err != nil {
 			return err
 		}
-		srcs[i] = sourceFiles{name: name, files: files}
+		srcs[i] = src
 	}
 
 	oldBytes, oldSet, err := readInstalled(c.Output)
@@ -367,7 +375,7 @@ func (r *run) update(ctx context.Context) error {
 	rep := diffSets(oldSet, rs.set, rs.stats, c.Output)
 	rep.Loaded = rs.loaded
 	rep.DryRun = c.DryRun
-	rep.Changed = oldBytes == nil || !bytes.Equal(oldBytes, rs.output)
+	rep.Changed = oldBytes == nil || !rs.sameAs(oldBytes)
 	r.log.Info("rules built", "loaded", rs.loaded, "total", rep.RulesTotal, "enabled", rep.Enabled,
 		"disabled_by_policy", rs.stats.Disabled, "flowbit_enabled", rs.stats.Flowbits,
 		"added", rep.Added, "removed", rep.Removed, "modified", rep.Modified)
@@ -380,7 +388,7 @@ func (r *run) update(ctx context.Context) error {
 	}
 	reloadPending := prev != nil && prev.ReloadPending
 	if rep.Changed || c.Force {
-		if err := r.install(ctx, rs.output); err != nil {
+		if err := r.install(ctx, rs.writeTo); err != nil {
 			return err
 		}
 		reloadPending = true
@@ -438,6 +446,7 @@ func (r *run) noChange(ctx context.Context, prev *state) error {
 }
 
 func (r *run) print(rep *Report) error {
+	rep.record(r.deps.Metrics)
 	if r.cfg.Quiet {
 		return nil
 	}
@@ -447,25 +456,35 @@ func (r *run) print(rep *Report) error {
 	return rep.writeText(r.deps.Stdout, r.cfg.ReportLimit)
 }
 
-func (r *run) unpack(name string, body []byte) ([]archive.File, error) {
-	a, err := archive.Read(bytes.NewReader(body), r.cfg.Limits, keepMember)
+// unpack reads one source's tarball. Rules files that will be loaded start
+// parsing (early, may be nil) as soon as they are decompressed; files that
+// will not be loaded (e.g. emerging-deleted.rules) are not kept.
+func (r *run) unpack(name string, body []byte, early *earlyParser) (sourceFiles, error) {
+	src := sourceFiles{name: name}
+	n := 0 // .rules members, loaded or not
+	keep := func(member string) bool {
+		if !strings.HasSuffix(member, ".rules") {
+			return keepMember(member)
+		}
+		n++
+		return early == nil || early.filter.loads(member)
+	}
+	each := func(_ int, f archive.File) {
+		src.jobs = append(src.jobs, early.start(f))
+	}
+	a, err := archive.ReadEach(bytes.NewReader(body), r.cfg.Limits, keep, each)
 	if err != nil {
 		// A single .rules file served as is (e.g. a local ruleset URL).
 		if strings.HasSuffix(name, ".rules") && !bytes.HasPrefix(body, []byte{0x1f, 0x8b}) && !looksLikeHTML(body) {
-			return []archive.File{{Name: filepath.Base(name), Data: string(body)}}, nil
+			return sourceFiles{name: name, files: []archive.File{{Name: filepath.Base(name), Data: string(body)}}}, nil
 		}
-		return nil, cli.Data(fmt.Errorf("source %s: %w", name, err))
-	}
-	n := 0
-	for _, f := range a.Files {
-		if strings.HasSuffix(f.Name, ".rules") {
-			n++
-		}
+		return src, cli.Data(fmt.Errorf("source %s: %w", name, err))
 	}
 	if n == 0 {
-		return nil, cli.Data(fmt.Errorf("source %s: %w: no .rules files among %d entries", name, archive.ErrRejected, a.Entries))
+		return src, cli.Data(fmt.Errorf("source %s: %w: no .rules files among %d entries", name, archive.ErrRejected, a.Entries))
 	}
-	return a.Files, nil
+	src.files = a.Files
+	return src, nil
 }
 
 func looksLikeHTML(b []byte) bool {
@@ -519,7 +538,7 @@ func (r *run) writeState(st *state) error {
 	if err != nil {
 		return err
 	}
-	return fetch.WriteFileAtomic(r.statePath(), append(b, '\n'), 0o640)
+	return fetch.WriteFileAtomic(r.statePath(), append(b, '\n'), 0o600)
 }
 
 func writeIfChanged(p string, data []byte) error {

@@ -79,7 +79,7 @@ func NewSendCommand(version string) *SendCommand {
 }
 
 func (c *SendCommand) deps(env *cli.Env) Deps {
-	return Deps{Stdout: env.Stdout, Log: env.Logger}
+	return Deps{Stdout: env.Stdout, Log: env.Logger, Metrics: env.Metrics}
 }
 
 type sendCmd struct{ root *SendCommand }
@@ -142,6 +142,8 @@ type ignoredFlags struct {
 	MaxTime            time.Duration `hidden:""`
 	ResetState         bool          `hidden:""`
 	Every              string        `hidden:""`
+	Jitter             time.Duration `hidden:""`
+	MetricsFile        string        `hidden:"" config:"metrics_file"`
 	SuricataCommand    string        `hidden:""`
 	PIDFile            string        `name:"pid-file" hidden:""`
 	RulesetVersionFile string        `hidden:""`

@@ -17,6 +17,7 @@ import (
 	"github.com/suricron/suricron/internal/checkpoint"
 	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/homenet"
+	"github.com/suricron/suricron/internal/metrics"
 )
 
 // Consumer names the checkpoint of telemetry-send; dump-data reads it.
@@ -61,6 +62,7 @@ type Deps struct {
 	Log        *slog.Logger
 	Sleep      func(ctx context.Context, d time.Duration) error
 	Interfaces func() ([]netip.Prefix, error)
+	Metrics    *metrics.Registry // --metrics-file; nil records nothing
 }
 
 func (d *Deps) fill() {
@@ -235,7 +237,7 @@ func writeLastSend(stateDir string, ls LastSend) error {
 	}
 	p := lastSendPath(stateDir)
 	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
 		return err
 	}
 	return os.Rename(tmp, p)

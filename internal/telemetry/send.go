@@ -8,6 +8,7 @@ import (
 
 	"github.com/suricron/suricron/internal/checkpoint"
 	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/metrics"
 )
 
 // Run is telemetry-send's default subcommand: read new alerts since the
@@ -44,6 +45,9 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", cfg.Eve, err)
 	}
+	metrics.RecordEve(deps.Metrics, sess.Stats().Lines, col.bad)
+	deps.Metrics.Set("suricron_telemetry_events_selected", "Alerts the last run selected for upload.", float64(len(col.items)))
+	recordSent(deps.Metrics, 0, 0, 0) // present even when nothing was uploaded
 	if col.reached != "" {
 		log.Info("per-run bound reached; the rest goes next run", "bound", col.reached, "events", len(col.items))
 	}
@@ -82,6 +86,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 				res.Result = "partial"
 			}
 		}
+		recordSent(deps.Metrics, res.Accepted, res.Rejected, len(col.items)-res.Accepted-res.Rejected)
 		if werr := writeLastSend(cfg.StateDir, res); werr != nil {
 			log.Warn("could not record the send result", "err", werr)
 		}
@@ -164,4 +169,10 @@ func openSession(ctx context.Context, cfg Config, readOnly bool, deps Deps) (*ch
 		return nil, err
 	}
 	return sess, nil
+}
+
+func recordSent(m *metrics.Registry, sent, rejected, failed int) {
+	m.Set("suricron_telemetry_events_sent", "Alerts the server accepted in the last run.", float64(sent))
+	m.Set("suricron_telemetry_events_rejected", "Alerts the server refused (4xx) in the last run; not retried.", float64(rejected))
+	m.Set("suricron_telemetry_events_failed", "Selected alerts the last run could not upload; the next run retries them.", float64(failed))
 }

@@ -55,6 +55,15 @@ type Archive struct {
 // which keep(name) is true and reading (but discarding) the others so that
 // the whole stream, including the gzip CRC, is verified.
 func Read(r io.Reader, lim Limits, keep func(name string) bool) (*Archive, error) {
+	return ReadEach(r, lim, keep, nil)
+}
+
+// ReadEach is Read that also hands each kept file, with its index in
+// Archive.Files, to each as soon as it is complete, so that the caller can
+// start working on it while the rest is still being decompressed. Files
+// handed out before an error belong to a rejected archive: each must not
+// act on them beyond work that can be thrown away.
+func ReadEach(r io.Reader, lim Limits, keep func(name string) bool, each func(i int, f File)) (*Archive, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	magic, err := br.Peek(2)
 	if err != nil || magic[0] != 0x1f || magic[1] != 0x8b {
@@ -68,6 +77,9 @@ func Read(r io.Reader, lim Limits, keep func(name string) bool) (*Archive, error
 	defer zr.Close()
 	a := &Archive{}
 	tr := tar.NewReader(zr)
+	// One copy buffer for all members: io.Copy into a strings.Builder
+	// allocates a new 32 KB buffer for every member.
+	copyBuf := make([]byte, 64<<10)
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -105,11 +117,14 @@ func Read(r io.Reader, lim Limits, keep func(name string) bool) (*Archive, error
 		if keep != nil && keep(name) {
 			var buf strings.Builder
 			buf.Grow(int(h.Size))
-			if _, err := io.Copy(&buf, tr); err != nil {
+			if _, err := io.CopyBuffer(&buf, tr, copyBuf); err != nil {
 				return nil, reject("entry %q: %v", name, truncated(err))
 			}
 			a.Files = append(a.Files, File{Name: name, Data: buf.String()})
-		} else if _, err := io.Copy(io.Discard, tr); err != nil {
+			if each != nil {
+				each(len(a.Files)-1, a.Files[len(a.Files)-1])
+			}
+		} else if _, err := io.CopyBuffer(io.Discard, tr, copyBuf); err != nil {
 			return nil, reject("entry %q: %v", name, truncated(err))
 		}
 	}

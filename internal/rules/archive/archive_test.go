@@ -72,6 +72,21 @@ func TestReadGood(t *testing.T) {
 	if a.Total != int64(len(a.Files[0].Data)+1+3) {
 		t.Errorf("Total = %d", a.Total)
 	}
+
+	// ReadEach hands out exactly the kept files, in order, with their index.
+	var seen []File
+	b, err := ReadEach(bytes.NewReader(data), DefaultLimits(), keepRules, func(i int, f File) {
+		if i != len(seen) {
+			t.Errorf("file %q handed out as index %d, want %d", f.Name, i, len(seen))
+		}
+		seen = append(seen, f)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != len(b.Files) || len(seen) != 2 || seen[0] != b.Files[0] || seen[1] != b.Files[1] {
+		t.Errorf("ReadEach handed out %v, Files %v", seen, b.Files)
+	}
 }
 
 func TestReadRejects(t *testing.T) {

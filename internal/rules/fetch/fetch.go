@@ -116,18 +116,18 @@ func (f *Fetcher) LoadCached(key string) ([]byte, *Meta, error) {
 
 // Store writes body and meta to the cache atomically (temp, fsync, rename).
 func (f *Fetcher) Store(key string, body []byte, m Meta) error {
-	if err := os.MkdirAll(f.CacheDir, 0o750); err != nil {
+	if err := os.MkdirAll(f.CacheDir, 0o700); err != nil {
 		return fmt.Errorf("create cache dir: %w", err)
 	}
 	dp, mp := f.paths(key)
-	if err := WriteFileAtomic(dp, body, 0o640); err != nil {
+	if err := WriteFileAtomic(dp, body, 0o600); err != nil {
 		return err
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(mp, append(b, '\n'), 0o640)
+	return WriteFileAtomic(mp, append(b, '\n'), 0o600)
 }
 
 // Fetch gets src (configured is the placeholder form used for the cache key
@@ -176,7 +176,11 @@ func (f *Fetcher) fetchFile(p string, cached *Meta) (*Result, error) {
 		return nil, errors.Join(err, ErrBadData)
 	}
 	defer fh.Close()
-	body, err := io.ReadAll(io.LimitReader(fh, f.MaxBytes+1))
+	size := int64(-1)
+	if fi, err := fh.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = fi.Size()
+	}
+	body, err := readAll(fh, size, f.MaxBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", p, err)
 	}
@@ -274,7 +278,7 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, u, shown string, cached *Meta) 
 	if resp.ContentLength > f.MaxBytes {
 		return nil, fmt.Errorf("Content-Length %d exceeds the %d byte download cap: %w", resp.ContentLength, f.MaxBytes, ErrBadData)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, f.MaxBytes+1))
+	body, err := readAll(resp.Body, resp.ContentLength, f.MaxBytes)
 	if err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, fmt.Errorf("truncated download (%d bytes received): %w", len(body), ErrBadData)
@@ -383,3 +387,30 @@ type redacted struct {
 
 func (e *redacted) Error() string { return e.msg }
 func (e *redacted) Unwrap() error { return e.err }
+
+// readAll is io.ReadAll of at most max+1 bytes of r (one more than allowed,
+// so that callers can tell "too big"), with the buffer sized from hint, the
+// expected length (Content-Length or file size; -1 if unknown): a 2 MB
+// tarball then takes one allocation instead of io.ReadAll's growing series
+// of copies. A wrong hint costs only speed.
+func readAll(r io.Reader, hint, max int64) ([]byte, error) {
+	lr := io.LimitReader(r, max+1)
+	if hint < 0 || hint > max {
+		return io.ReadAll(lr)
+	}
+	// One spare byte lets the final Read report EOF without a regrowth.
+	b := make([]byte, 0, hint+1)
+	for {
+		n, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
+}

@@ -1,10 +1,14 @@
 package fetch
 
 import (
+	"bytes"
 	"encoding/hex"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/iotest"
 )
 
 func TestParseMD5(t *testing.T) {
@@ -55,4 +59,27 @@ func FuzzParseMD5(f *testing.F) {
 			t.Fatalf("accepted %q", s)
 		}
 	})
+}
+
+// TestReadAll checks that the size hint changes nothing but speed: same
+// bytes and errors as io.ReadAll over the same limit, whatever the hint.
+func TestReadAll(t *testing.T) {
+	const max = 100
+	boom := errors.New("boom")
+	for _, n := range []int{0, 1, 50, 99, 100, 101, 150} {
+		data := bytes.Repeat([]byte("x"), n)
+		for _, hint := range []int64{-1, 0, 1, int64(n) - 1, int64(n), int64(n) + 1, max, max + 1, 1000} {
+			for name, mk := range map[string]func() io.Reader{
+				"whole":    func() io.Reader { return bytes.NewReader(data) },
+				"one-byte": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(data)) },
+				"error":    func() io.Reader { return io.MultiReader(bytes.NewReader(data), iotest.ErrReader(boom)) },
+			} {
+				want, wantErr := io.ReadAll(io.LimitReader(mk(), max+1))
+				got, err := readAll(mk(), hint, max)
+				if !bytes.Equal(got, want) || !errors.Is(err, wantErr) && err != wantErr {
+					t.Errorf("n=%d hint=%d %s: got %d bytes, %v; want %d bytes, %v", n, hint, name, len(got), err, len(want), wantErr)
+				}
+			}
+		}
+	}
 }

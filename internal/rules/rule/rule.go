@@ -38,7 +38,12 @@ type Rule struct {
 	// options is the text between the parentheses, kept so that rarely used
 	// fields (metadata) are parsed only when a matcher asks for them.
 	options string
+	ascii   bool
 }
+
+// ASCII reports whether Raw is pure ASCII, which lets matchers use byte-wise
+// case folding. False also means "not known" (a Rule not made by Parse).
+func (r *Rule) ASCII() bool { return r.ascii }
 
 // Key returns the rule's gid:sid identity.
 func (r *Rule) Key() Key { return Key{GID: r.GID, SID: r.SID} }
@@ -58,6 +63,12 @@ var errNoOptEnd = errors.New("option not terminated by ';'")
 // Parse parses one logical line (continuations already joined). It returns
 // nil, nil when the line is not a rule (blank, comment, unknown action).
 func Parse(line, group string) (*Rule, error) {
+	return parse(line, group, isASCII(line))
+}
+
+// parse is Parse with the line's ASCII-ness known (ParseFile gets it for
+// free from its UTF-8 check).
+func parse(line, group string, ascii bool) (*Rule, error) {
 	s := strings.TrimSpace(line)
 	if s == "" {
 		return nil, nil
@@ -84,7 +95,7 @@ func Parse(line, group string) (*Rule, error) {
 	if !ok || !actions[action] {
 		return nil, nil
 	}
-	r := &Rule{Enabled: enabled, Action: action, Raw: s, Group: group, GID: 1, options: s[open+1 : len(s)-1]}
+	r := &Rule{Enabled: enabled, Action: action, Raw: s, Group: group, GID: 1, options: s[open+1 : len(s)-1], ascii: ascii}
 	sawSID := false
 	err := eachOption(r.options, func(name, val string) error {
 		switch name {
@@ -236,6 +247,18 @@ func (r *Rule) Format() string {
 	return "# " + raw
 }
 
+// AppendFormat appends Format's text to dst without building a string per
+// rule; the merged file is written from it in large chunks.
+func (r *Rule) AppendFormat(dst []byte) []byte {
+	if !r.Enabled {
+		dst = append(dst, "# "...)
+	}
+	if r.NoAlert && !strings.Contains(r.Raw, "noalert;") {
+		return append(dst, insertNoAlert(r.Raw)...)
+	}
+	return append(dst, r.Raw...)
+}
+
 // insertNoAlert puts " noalert;" before every " sid\s*:\s*[0-9]+\s*;".
 func insertNoAlert(raw string) string {
 	var b strings.Builder
@@ -310,7 +333,8 @@ func ParseFile(content, group string) (rules []*Rule, errs []*LineError) {
 		if buf.Len() == 0 {
 			start = lineNo
 		}
-		if !utf8.ValidString(line) {
+		lineASCII := isASCII(line)
+		if !lineASCII && !utf8.ValidString(line) {
 			errs = append(errs, &LineError{Group: group, Line: lineNo, Err: errors.New("not valid UTF-8")})
 			buf.Reset()
 			continue
@@ -321,13 +345,14 @@ func ParseFile(content, group string) (rules []*Rule, errs []*LineError) {
 			buf.WriteByte(' ')
 			continue
 		}
-		text := line
+		text, ascii := line, lineASCII
 		if buf.Len() > 0 {
 			buf.WriteString(line)
 			text = buf.String()
 			buf.Reset()
+			ascii = isASCII(text)
 		}
-		r, err := Parse(text, group)
+		r, err := parse(text, group, ascii)
 		if err != nil {
 			errs = append(errs, &LineError{Group: group, Line: start, Err: err})
 			continue
@@ -337,4 +362,23 @@ func ParseFile(content, group string) (rules []*Rule, errs []*LineError) {
 		}
 	}
 	return rules, errs
+}
+
+// isASCII checks eight bytes per step (the compiler merges the byte loads
+// into one); for ASCII text it replaces utf8.ValidString's own fast path.
+func isASCII(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if w&0x8080808080808080 != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

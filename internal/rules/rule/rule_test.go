@@ -92,6 +92,9 @@ func TestFormat(t *testing.T) {
 			if got := r.Format(); got != tc.want {
 				t.Errorf("Format() = %q, want %q", got, tc.want)
 			}
+			if got := string(r.AppendFormat([]byte("x"))); got != "x"+tc.want {
+				t.Errorf("AppendFormat() = %q, want %q", got, "x"+tc.want)
+			}
 		})
 	}
 }
@@ -231,6 +234,12 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("round trip changed rule: %+v vs %+v", r, r2)
 		}
 		_ = r.Metadata()
+		for _, na := range []bool{r.NoAlert, true} {
+			r.NoAlert = na
+			if got := string(r.AppendFormat(nil)); got != r.Format() {
+				t.Fatalf("AppendFormat %q != Format %q", got, r.Format())
+			}
+		}
 	})
 }
 
