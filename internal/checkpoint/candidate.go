@@ -19,6 +19,7 @@ import (
 	"github.com/buger/jsonparser"
 	kgzip "github.com/klauspost/compress/gzip"
 
+	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/eve"
 )
 
@@ -226,6 +227,10 @@ func older(a, b *candidate) bool {
 func listCandidates(live string, globs []string) ([]*candidate, error) {
 	lc, err := openCandidate(live, true)
 	if err != nil {
+		if errors.Is(err, os.ErrNotExist) && rotatedExist(globs) {
+			// logrotate is between its rename and its create: retry soon.
+			return nil, cli.TempFail(fmt.Errorf("open eve file: %w (rotated files exist: a rotation is in progress)", err))
+		}
 		return nil, fmt.Errorf("open eve file: %w", err)
 	}
 	seen := map[string]bool{filepath.Clean(live): true}
@@ -272,6 +277,24 @@ func listCandidates(live string, globs []string) ([]*candidate, error) {
 	}
 	sort.SliceStable(keep, func(i, j int) bool { return older(keep[i], keep[j]) })
 	return append(keep, lc), nil
+}
+
+func rotatedExist(globs []string) bool {
+	for _, g := range globs {
+		if m, _ := filepath.Glob(g); len(m) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// sameHead re-reads the first line through the open fd and reports whether
+// it still hashes to the identity computed at open.
+func (c *candidate) sameHead() bool {
+	buf := make([]byte, tsWindow) // as much as identify read: leading NULs are skipped first
+	n, _ := c.f.ReadAt(buf, 0)
+	h, _ := headHash(buf[:n])
+	return h == c.head
 }
 
 func closeAll(cs []*candidate) {

@@ -418,8 +418,14 @@ func (s *Session) scanFile(ctx context.Context, c *candidate, r io.Reader, from 
 		return true, fmt.Errorf("read %s: %w", c.path, err)
 	}
 	if tail := sc.Tail(); len(tail) > 0 && !c.live {
-		// A rotated file is closed: its unterminated last record is kept if
-		// it is complete JSON, otherwise it is a torn write.
+		if !s.settled(c) {
+			// Right after logrotate's rename, Suricata keeps appending to
+			// the renamed file until its HUP: the tail may be a record
+			// half written. Leave it; the next run reads it whole.
+			return false, nil
+		}
+		// A settled rotated file is closed: its unterminated last record
+		// is kept if it is complete JSON, otherwise it is a torn write.
 		end := Position{c: c, Path: c.path, Offset: sc.Offset() + int64(len(tail))}
 		s.end = end
 		if json.Valid(tail) {
@@ -433,6 +439,16 @@ func (s *Session) scanFile(ctx context.Context, c *candidate, r io.Reader, from 
 		}
 	}
 	return false, nil
+}
+
+// settled reports whether rotated file c can no longer grow: it is
+// compressed, or a newer rotated file exists, or the live file already had
+// data when this run opened it (so the writer had reopened after the HUP).
+func (s *Session) settled(c *candidate) bool {
+	if c.gz || s.live().size > 0 {
+		return true
+	}
+	return len(s.cands) < 2 || s.cands[len(s.cands)-2] != c
 }
 
 // BatchID names the batch from this run's start to end. It depends only on
@@ -474,6 +490,13 @@ func (s *Session) filePos(p Position) (FilePos, error) {
 	}
 	if p.Offset > 0 {
 		a, n, _, done, err := c.anchorAt(p.Offset)
+		if err == nil && c.live && !c.sameHead() {
+			// The live file was truncated and written again while this run
+			// read it (copytruncate): its bytes are no longer the ones
+			// read. The copy holds them.
+			done()
+			err = errShort
+		}
 		if errors.Is(err, errShort) && c.live {
 			// copytruncate ran after this run read the live file: the
 			// bytes it read are now in the copy, which has the same head

@@ -1,0 +1,79 @@
+package checkpoint
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/suricron/suricron/internal/cli"
+)
+
+// TestRenamedFileStillBeingWritten: after logrotate's rename and before the
+// HUP, Suricata still appends to eve.json.1. A run in that window sees a
+// half-written record at its end; it must not skip past it (soak finding:
+// one record lost).
+func TestRenamedFileStillBeingWritten(t *testing.T) {
+	w := newWorld(t)
+	w.appendN(w.live, 2)
+	w.mustRun(runOpts{start: StartBeginning})
+	w.appendN(w.live, 2)
+	w.rename("eve.json", "eve.json.1")
+	w.touch(w.live) // created, but the writer has not reopened yet
+	rec := w.record(5)
+	old := filepath.Join(w.dir, "eve.json.1")
+	w.appendRaw(old, rec[:30])
+	w.expect(w.mustRun(runOpts{}), 3, 4)
+	w.appendRaw(old, rec[30:]) // the writer finishes the record, then HUPs
+	w.next = 6
+	w.appendN(w.live, 2)
+	w.expect(w.mustRun(runOpts{}), 5, 7)
+}
+
+// TestLiveMissingDuringRotation: between logrotate's rename and create there
+// is no eve.json; that is "try again", not a failure.
+func TestLiveMissingDuringRotation(t *testing.T) {
+	w := newWorld(t)
+	w.appendN(w.live, 2)
+	w.mustRun(runOpts{start: StartBeginning})
+	w.rename("eve.json", "eve.json.1")
+	_, _, err := w.run(runOpts{})
+	if cli.ExitCode(err) != cli.ExitTempFail {
+		t.Fatalf("exit %d (%v), want 75", cli.ExitCode(err), err)
+	}
+	os.Remove(filepath.Join(w.dir, "eve.json.1"))
+	_, _, err = w.run(runOpts{})
+	if cli.ExitCode(err) != cli.ExitFailure {
+		t.Fatalf("no eve files at all: exit %d (%v), want 1", cli.ExitCode(err), err)
+	}
+}
+
+// TestCopytruncateRegrowDuringRun: copytruncate runs, and the writer writes
+// past the old offset, after a run read the live file but before it
+// commits. The commit must anchor in the copy, so the next run neither
+// re-reads the copy nor skips the new live data (soak finding: a whole file
+// re-sent under a new batch id).
+func TestCopytruncateRegrowDuringRun(t *testing.T) {
+	w := newWorld(t)
+	w.appendN(w.live, 3)
+	w.mustRun(runOpts{start: StartBeginning})
+	w.appendN(w.live, 3)
+	s, err := Open(t.Context(), Config{Consumer: "test", Live: w.live, StateDir: w.state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	s.Lines(t.Context(), func([]byte, Position) error { n++; return nil })
+	b, _ := os.ReadFile(w.live)
+	os.WriteFile(filepath.Join(w.dir, "eve.json.1"), b, 0o644)
+	os.Truncate(w.live, 0)
+	w.clock = w.clock.Add(3600e9)
+	w.appendN(w.live, 10) // longer than the old content
+	if err := s.Commit(s.End(), "", 0); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if n != 3 {
+		t.Fatalf("read %d", n)
+	}
+	w.expect(w.mustRun(runOpts{}), 7, 16)
+}
