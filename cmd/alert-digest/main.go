@@ -42,7 +42,7 @@ type command struct {
 
 func (c *command) Run(ctx context.Context, env *cli.Env) error {
 	return digest.Run(ctx, digest.Config{
-		Eve: c.Eve, StateDir: c.StateDir, Start: c.Start, ResetState: c.ResetState, DryRun: c.DryRun,
+		Eve: c.Eve, Rotated: c.Rotated, StateDir: c.StateDir, Start: c.Start, ResetState: c.ResetState, DryRun: c.DryRun,
 		MinSeverity: c.MinSeverity, SIDs: c.SID, ExcludeSIDs: c.ExcludeSID, Match: c.Match,
 		SuppressFile: c.SuppressFile, MaxGroups: c.MaxGroups, LinkTemplate: c.LinkTemplate,
 		Mail: digest.MailConfig{

@@ -57,7 +57,7 @@ func (c *command) Run(ctx context.Context, env *cli.Env) error {
 		Files: c.Files, Week: c.Week, Format: c.Format, Out: c.Out, Top: c.Top,
 		Mail: c.Mail, To: c.To, From: c.From,
 		HomeNet: c.HomeNet, SuricataYAML: c.SuricataYAML, ExpectedPorts: c.ExpectedPorts,
-		CollectOnly: c.CollectOnly, KeepWeeks: c.Keep, Eve: c.Eve, StateDir: c.StateDir,
+		CollectOnly: c.CollectOnly, KeepWeeks: c.Keep, Eve: c.Eve, Rotated: c.Rotated, StateDir: c.StateDir,
 		Start: c.Start, ResetState: c.ResetState, Location: loc,
 	}
 	var err error

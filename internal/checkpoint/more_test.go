@@ -352,3 +352,48 @@ func lsDir(d string) []string {
 	}
 	return out
 }
+
+// TestOlddirPattern is §7.18: a copy moved outside eve.json.* (logrotate
+// olddir) is a gap unless Rotated covers it; then it is read without one.
+func TestOlddirPattern(t *testing.T) {
+	for _, covered := range []bool{false, true} {
+		t.Run(fmt.Sprint("covered=", covered), func(t *testing.T) {
+			w := newWorld(t)
+			old := filepath.Join(w.dir, "old")
+			os.Mkdir(old, 0o755)
+			w.appendN(w.live, 3)
+			w.mustRun(runOpts{start: StartBeginning})
+			w.appendN(w.live, 2)
+			b, _ := os.ReadFile(w.live)
+			os.WriteFile(filepath.Join(old, "eve.json.1"), b, 0o644) // copytruncate into olddir
+			os.Truncate(w.live, 0)
+			w.appendN(w.live, 2)
+			cfg := Config{Consumer: "test", Live: w.live, StateDir: w.state}
+			if covered {
+				cfg.Rotated = []string{filepath.Join(old, "eve.json*")}
+			}
+			s, err := Open(t.Context(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			var got []int
+			s.Lines(t.Context(), func(l []byte, _ Position) error {
+				n, _ := jsonparser.GetInt(l, "n")
+				got = append(got, int(n))
+				return nil
+			})
+			if covered {
+				w.expect(got, 4, 7)
+				if s.Stats().Gaps != 0 {
+					t.Errorf("gaps %d", s.Stats().Gaps)
+				}
+			} else {
+				w.expect(got, 6, 7)
+				if s.Stats().Gaps != 1 {
+					t.Errorf("gap not reported: %d", s.Stats().Gaps)
+				}
+			}
+		})
+	}
+}

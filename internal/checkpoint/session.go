@@ -43,6 +43,7 @@ type Config struct {
 	Consumer     string   // e.g. "alert-digest": names the state and lock files
 	Live         string   // the live eve.json
 	Globs        []string // rotated-file patterns; default <live>.* and <live>-*
+	Rotated      []string // extra patterns added to Globs (logrotate olddir)
 	StateDir     string
 	Start        string // StartEnd (default), StartBeginning or StartAll, when there is no state
 	Reset        bool   // discard the state (even a corrupt one) and apply Start
@@ -115,6 +116,7 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 	if len(cfg.Globs) == 0 {
 		cfg.Globs = []string{cfg.Live + ".*", cfg.Live + "-*"}
 	}
+	cfg.Globs = append(cfg.Globs, cfg.Rotated...)
 	s := &Session{cfg: cfg, log: cfg.Logger, statePath: filepath.Join(cfg.StateDir, cfg.Consumer+".state.json")}
 	if !cfg.ReadOnly {
 		if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {

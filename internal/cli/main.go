@@ -21,6 +21,7 @@ import (
 type Common struct {
 	Config    string           `short:"c" help:"TOML config file (an absent default file is fine; a named file must exist)." default:"${config_default}" placeholder:"FILE" env:"-"`
 	Eve       string           `help:"Suricata eve.json (the live file; rotated eve.json.1, .2.gz… beside it are found by content)." default:"/var/log/suricata/eve.json" config:"eve.path" placeholder:"PATH"`
+	Rotated   []string         `name:"eve-rotated" help:"More patterns of rotated eve files, e.g. logrotate's olddir (/var/log/suricata/old/eve.json*); eve.json.* and eve.json-* beside --eve are always searched." config:"eve.rotated" placeholder:"GLOB"`
 	StateDir  string           `help:"Directory for checkpoints, locks and caches." default:"/var/lib/suricron" config:"state_dir" placeholder:"DIR"`
 	LogLevel  string           `help:"Log level: debug, info, warn, error. The default stays quiet on success, as cron mails whatever a job prints." default:"warn" enum:"debug,info,warn,error" config:"log_level"`
 	LogFormat string           `help:"Log format on stderr: text or json." default:"text" enum:"text,json" config:"log_format"`

@@ -25,7 +25,8 @@ const DefaultMaxGroups = 100
 type Config struct {
 	Eve        string // live eve.json
 	StateDir   string
-	Start      string // checkpoint.StartEnd, StartBeginning or StartAll (first run only)
+	Rotated    []string // extra rotated-file patterns (--eve-rotated)
+	Start      string   // checkpoint.StartEnd, StartBeginning or StartAll (first run only)
 	ResetState bool
 	DryRun     bool // print the message on stdout; send nothing; keep state
 

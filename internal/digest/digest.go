@@ -60,7 +60,7 @@ func run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 	}
 
 	sess, err := checkpoint.Open(ctx, checkpoint.Config{
-		Consumer: Consumer, Live: cfg.Eve, StateDir: cfg.StateDir, Start: cfg.Start,
+		Consumer: Consumer, Live: cfg.Eve, Rotated: cfg.Rotated, StateDir: cfg.StateDir, Start: cfg.Start,
 		Reset: cfg.ResetState, ReadOnly: cfg.DryRun, Logger: log, Now: deps.Now,
 	})
 	if err != nil {

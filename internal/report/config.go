@@ -45,7 +45,8 @@ type Config struct {
 	KeepWeeks   int // default 26
 	Eve         string
 	StateDir    string
-	Start       string // checkpoint start policy without state
+	Rotated     []string // extra rotated-file patterns (--eve-rotated)
+	Start       string   // checkpoint start policy without state
 	ResetState  bool
 
 	Top      int

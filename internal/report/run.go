@@ -176,7 +176,7 @@ func collect(ctx context.Context, cfg Config, deps Deps, local Local, store *Sto
 		return err
 	}
 	sess, err := checkpoint.Open(ctx, checkpoint.Config{
-		Consumer: Consumer, Live: cfg.Eve, StateDir: cfg.StateDir, Start: cfg.Start,
+		Consumer: Consumer, Live: cfg.Eve, Rotated: cfg.Rotated, StateDir: cfg.StateDir, Start: cfg.Start,
 		Reset: cfg.ResetState, Logger: deps.Logger, Now: deps.Now,
 	})
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 type DumpConfig struct {
 	Selection
 	Eve, StateDir string
+	Rotated       []string // extra rotated-file patterns (--eve-rotated)
 	Start         string
 	Parsed        bool          // -p: masked, exactly as uploaded
 	Pretty        bool          // indented output
@@ -71,7 +72,7 @@ func RunDump(ctx context.Context, cfg DumpConfig, deps Deps) error {
 		}
 		return out.Flush()
 	}
-	sess, err := openSession(ctx, Config{Eve: cfg.Eve, StateDir: cfg.StateDir, Start: cfg.Start}, true, deps)
+	sess, err := openSession(ctx, Config{Eve: cfg.Eve, Rotated: cfg.Rotated, StateDir: cfg.StateDir, Start: cfg.Start}, true, deps)
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,7 @@ type Selection struct {
 type Config struct {
 	Selection
 	Eve, StateDir string
+	Rotated       []string // extra rotated-file patterns (--eve-rotated)
 	Start         string
 	ResetState    bool
 	Endpoint      string

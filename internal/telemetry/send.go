@@ -156,7 +156,7 @@ func classify(ctx context.Context, err error) error {
 
 func openSession(ctx context.Context, cfg Config, readOnly bool, deps Deps) (*checkpoint.Session, error) {
 	sess, err := checkpoint.Open(ctx, checkpoint.Config{
-		Consumer: Consumer, Live: cfg.Eve, StateDir: cfg.StateDir, Start: cfg.Start,
+		Consumer: Consumer, Live: cfg.Eve, Rotated: cfg.Rotated, StateDir: cfg.StateDir, Start: cfg.Start,
 		Reset: cfg.ResetState && !readOnly, ReadOnly: readOnly, Logger: deps.Log, Now: deps.Now,
 	})
 	if err != nil {

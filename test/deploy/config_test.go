@@ -104,6 +104,8 @@ func configKey(section, flag string) string {
 		return ""
 	case "eve":
 		return "eve.path"
+	case "eve-rotated":
+		return "eve.rotated"
 	case "state-dir", "log-level", "log-format", "metrics-file":
 		return strings.ReplaceAll(flag, "-", "_")
 	case "to", "from", "smtp", "sendmail", "mail-timeout":
