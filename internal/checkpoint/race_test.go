@@ -2,6 +2,8 @@ package checkpoint
 
 import (
 	"os"
+
+	"github.com/buger/jsonparser"
 	"path/filepath"
 	"testing"
 
@@ -76,4 +78,51 @@ func TestCopytruncateRegrowDuringRun(t *testing.T) {
 		t.Fatalf("read %d", n)
 	}
 	w.expect(w.mustRun(runOpts{}), 7, 16)
+}
+
+// TestPendingPastCopyEnd: a run read eve.json up to Y, recorded the batch as
+// pending and was killed; copytruncate's copy then held less than Y (the
+// bytes after the copy were written inside logrotate's window). The retry
+// must still be that batch, under its id, not a new batch that repeats it
+// (soak finding).
+func TestPendingPastCopyEnd(t *testing.T) {
+	w := newWorld(t)
+	w.appendN(w.live, 2)
+	w.mustRun(runOpts{start: StartBeginning})
+	w.appendN(w.live, 3)
+	b, _ := os.ReadFile(w.live) // logrotate copies here...
+	w.appendN(w.live, 2)        // ...these two land in the window
+	s, err := Open(t.Context(), Config{Consumer: "test", Live: w.live, StateDir: w.state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Lines(t.Context(), func([]byte, Position) error { return nil })
+	id := s.BatchID(s.End())
+	if err := s.Prepare(s.End(), id); err != nil {
+		t.Fatal(err)
+	}
+	s.Close() // killed after the mail was accepted
+	os.WriteFile(filepath.Join(w.dir, "eve.json.1"), b, 0o644)
+	os.Truncate(w.live, 0) // ...and truncates
+	w.clock = w.clock.Add(3600e9)
+	w.appendN(w.live, 2)
+	s2, err := Open(t.Context(), Config{Consumer: "test", Live: w.live, StateDir: w.state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	s2.Lines(t.Context(), func(l []byte, _ Position) error {
+		n, _ := jsonparser.GetInt(l, "n")
+		got = append(got, int(n))
+		return nil
+	})
+	w.expect(got, 3, 5) // what is left of the pending batch, alone
+	if s2.BatchID(s2.End()) != id {
+		t.Errorf("the resend got a new batch id")
+	}
+	if err := s2.Commit(s2.End(), id, 0); err != nil {
+		t.Fatal(err)
+	}
+	s2.Close()
+	w.expect(w.mustRun(runOpts{}), 8, 9)
 }

@@ -89,6 +89,7 @@ type Session struct {
 	start     Position
 	end       Position
 	stopAt    *FilePos // pending batch end: stop exactly there
+	clamped   bool     // the pending end lay past its file's end (see Lines)
 	stats     Stats
 	scanned   bool
 }
@@ -363,6 +364,14 @@ func (s *Session) Lines(ctx context.Context, fn func(line []byte, end Position) 
 		if err != nil || stop {
 			return err
 		}
+		if s.stopAt != nil && c.head == s.stopAt.Head {
+			// The pending batch ended past the end of this file: it was
+			// read from eve.json before copytruncate's truncate, beyond
+			// what the copy holds, and those bytes are in no file now.
+			// What is left of the batch is resent under its own id.
+			s.clamped = true
+			return nil
+		}
 	}
 	return nil
 }
@@ -462,7 +471,8 @@ func (s *Session) pastStop(c *candidate, off int64) bool {
 
 func (s *Session) BatchID(end Position) string {
 	if s.state != nil && s.state.Pending != nil && end.c != nil &&
-		end.c.head == s.state.Pending.End.Head && end.Offset == s.state.Pending.End.Offset {
+		end.c.head == s.state.Pending.End.Head &&
+		(end.Offset == s.state.Pending.End.Offset || s.clamped && end == s.end) {
 		return s.state.Pending.BatchID
 	}
 	h := sha256.New()
