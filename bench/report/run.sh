@@ -23,7 +23,7 @@ cd "$root"
 go build -o "$work/weekly-report" ./cmd/weekly-report
 go build -o "$work/evegen" ./bench/report/evegen
 
-bytes=$(awk -v g="$size_gb" 'BEGIN{printf "%d", g*1024*1024*1024}')
+bytes=$(awk -v g="$size_gb" 'BEGIN{printf "%.0f", g*1024*1024*1024}')  # %d overflows in mawk past 2 GiB
 echo "generating $size_gb GB in $files files under $data"
 truth=$("$work/evegen" -size "$bytes" -files "$files" -dir "$data")
 echo "generator truth: $truth"
