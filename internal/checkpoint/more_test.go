@@ -83,7 +83,7 @@ func TestCrashDuringStateWrite(t *testing.T) { // §7.26
 	w.appendN(w.live, 3)
 	w.mustRun(runOpts{start: StartBeginning})
 	// A crash before the rename leaves a temp file behind.
-	junk := filepath.Join(w.state, ".test.state.json-123456")
+	junk := filepath.Join(w.state, ".test.state.json.tmp-123456")
 	os.WriteFile(junk, []byte(`{"version":1,"consum`), 0o600)
 	w.appendN(w.live, 2)
 	w.expect(w.mustRun(runOpts{}), 4, 5)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/suricron/suricron/internal/atomicfile"
 )
 
 // StateVersion is the state file format this build reads and writes.
@@ -106,61 +108,25 @@ func EncodeState(st *State) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// writeFileAtomic replaces path with data durably: a crash leaves either the
-// old or the new file, never a torn one (Filebeat #4733, promtail #1457).
+// writeFileAtomic replaces path durably (internal/atomicfile) and keeps the
+// previous committed state as path.prev for manual recovery.
 func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	clean := func() { os.Remove(tmp.Name()) }
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		clean()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		clean()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		clean()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		clean()
-		return err
-	}
-	// Keep the previous committed state for manual recovery.
-	prev := path + ".prev"
-	os.Remove(prev)
-	if err := os.Link(path, prev); err != nil && !errors.Is(err, os.ErrNotExist) {
-		clean()
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		clean()
-		return err
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	// The old .prev goes only once the new state is on disk: on a full
+	// disk the run fails instead of trading the backup for the write.
+	return atomicfile.WriteThen(path, data, 0o600, func() error {
+		prev := path + ".prev"
+		os.Remove(prev)
+		if err := os.Link(path, prev); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	})
 }
 
 // removeStaleTemps deletes temp files a crash left behind; the rename is the
 // commit point, so they never hold anything newer than the state.
 func removeStaleTemps(dir, base string) {
-	matches, _ := filepath.Glob(filepath.Join(dir, "."+base+"-*"))
+	matches, _ := filepath.Glob(filepath.Join(dir, atomicfile.TempPattern(base)))
 	for _, m := range matches {
 		os.Remove(m)
 	}

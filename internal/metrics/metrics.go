@@ -13,12 +13,13 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/suricron/suricron/internal/atomicfile"
 )
 
 // Kind is the Prometheus metric type written on the # TYPE line.
@@ -261,33 +262,8 @@ func (r *Registry) WriteFile(path string) (err error) {
 	if err := r.writeMerged(&buf, other); err != nil {
 		return err
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return fmt.Errorf("metrics file: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("metrics file: %w", err)
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("metrics file: %w", err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("metrics file: %w", err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("metrics file: %w", err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
+	// node_exporter reads the file at any moment: replace it whole.
+	if err := atomicfile.Write(path, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("metrics file: %w", err)
 	}
 	return nil

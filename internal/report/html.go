@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/suricron/suricron/internal/atomicfile"
 	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/mail"
 )
@@ -214,7 +215,8 @@ func deliver(ctx context.Context, cfg Config, deps Deps, r *Report) error {
 			return err
 		}
 		if cfg.Out != "" {
-			if err := writeAtomic(cfg.Out, buf.Bytes()); err != nil {
+			// A report for people to read, not state: world-readable.
+			if err := atomicfile.Write(cfg.Out, buf.Bytes(), 0o644); err != nil {
 				return fmt.Errorf("--out: %w", err)
 			}
 		} else if _, err := deps.Stdout.Write(buf.Bytes()); err != nil {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	kgzip "github.com/klauspost/compress/gzip"
+
+	"github.com/suricron/suricron/internal/atomicfile"
 	"github.com/suricron/suricron/internal/cli"
 )
 
@@ -303,44 +305,11 @@ func (s *Store) WriteCarry(c *Carry) error {
 	return writeAtomic(s.carryPath(), append(b, '\n'))
 }
 
-// writeAtomic is temp + fsync + rename + dir fsync, so a crash leaves the
-// old file or the new one, never half of one.
+// writeAtomic writes state-dir files (aggregates, carry): private, and never
+// half-written (internal/atomicfile).
 func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	fail := func(err error) error {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync dir %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync dir %s: %w", dir, err)
-	}
-	return nil
+	return atomicfile.Write(path, data, 0o600)
 }

@@ -11,7 +11,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/suricron/suricron/internal/rules/fetch"
+	"github.com/suricron/suricron/internal/atomicfile"
 )
 
 // maxCommandOutput bounds what a test or reload command may make us hold;
@@ -66,7 +66,7 @@ func (r *run) install(ctx context.Context, write func(io.Writer) error) error {
 		return fmt.Errorf("install %s: %w", out, err)
 	}
 	committed = true
-	return fetch.SyncDir(dir)
+	return atomicfile.SyncDir(dir)
 }
 
 // reload runs the reload command; on success it clears the pending flag

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/suricron/suricron/internal/atomicfile"
 	"github.com/suricron/suricron/internal/checkpoint"
 	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/metrics"
@@ -538,14 +539,14 @@ func (r *run) writeState(st *state) error {
 	if err != nil {
 		return err
 	}
-	return fetch.WriteFileAtomic(r.statePath(), append(b, '\n'), 0o600)
+	return atomicfile.Write(r.statePath(), append(b, '\n'), 0o600)
 }
 
 func writeIfChanged(p string, data []byte) error {
 	if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, data) {
 		return nil
 	}
-	return fetch.WriteFileAtomic(p, data, 0o644)
+	return atomicfile.Write(p, data, 0o644)
 }
 
 func classifyFetch(err error) error {

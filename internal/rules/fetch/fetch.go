@@ -20,6 +20,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/suricron/suricron/internal/atomicfile"
 )
 
 // ErrBadData marks a response that was received but must not be used
@@ -120,14 +122,14 @@ func (f *Fetcher) Store(key string, body []byte, m Meta) error {
 		return fmt.Errorf("create cache dir: %w", err)
 	}
 	dp, mp := f.paths(key)
-	if err := WriteFileAtomic(dp, body, 0o600); err != nil {
+	if err := atomicfile.Write(dp, body, 0o600); err != nil {
 		return err
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(mp, append(b, '\n'), 0o600)
+	return atomicfile.Write(mp, append(b, '\n'), 0o600)
 }
 
 // Fetch gets src (configured is the placeholder form used for the cache key
@@ -330,53 +332,6 @@ func parseMD5(b []byte) string {
 		return ""
 	}
 	return s
-}
-
-// WriteFileAtomic writes data to path via a temp file in the same
-// directory, fsyncs it, renames it over path and fsyncs the directory.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	name := tmp.Name()
-	fail := func(err error) error {
-		tmp.Close()
-		os.Remove(name)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(name)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(name, path); err != nil {
-		os.Remove(name)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return SyncDir(dir)
-}
-
-// SyncDir fsyncs a directory so a rename in it survives a crash.
-func SyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync dir %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync dir %s: %w", dir, err)
-	}
-	return nil
 }
 
 // redacted carries a cleaned message while keeping the cause for errors.Is.

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 	"testing/iotest"
+
+	"github.com/suricron/suricron/internal/atomicfile"
 )
 
 func TestParseMD5(t *testing.T) {
@@ -30,7 +32,7 @@ func TestParseMD5(t *testing.T) {
 func TestWriteFileAtomic(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "f")
 	for _, data := range []string{"one", "two"} {
-		if err := WriteFileAtomic(p, []byte(data), 0o640); err != nil {
+		if err := atomicfile.Write(p, []byte(data), 0o640); err != nil {
 			t.Fatal(err)
 		}
 		b, err := os.ReadFile(p)
