@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // timeLayout shows alert times in the sensor's own offset, as eve.json has
@@ -104,23 +107,8 @@ func (r *report) subject() string {
 		Printable(r.Host), r.Alerts, r.Signatures, r.High)
 }
 
-// thousands formats n as 5,120.
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+// thousands formats a count with thousands separators (5,120).
+func thousands(n int64) string { return message.NewPrinter(language.English).Sprint(n) }
 
 func plural(n int64, one, many string) string {
 	if n == 1 {

@@ -13,6 +13,8 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // Width is the text report's maximum line width.
@@ -79,23 +81,8 @@ func mdEscape(s string) string {
 	return b.String()
 }
 
-// num formats a count with thousands separators.
-func num(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+// num formats a count with thousands separators (5,120).
+func num(n int64) string { return message.NewPrinter(language.English).Sprint(n) }
 
 // bytesHuman formats a byte count in binary units.
 func bytesHuman(n int64) string {
