@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -79,19 +80,27 @@ func openCandidate(path string, live bool) (*candidate, error) {
 
 // reader returns the uncompressed content from offset 0. For a plain file
 // it is bounded by the size seen at open.
-func (c *candidate) reader() (io.Reader, func(), error) {
+func (c *candidate) reader() (io.Reader, func(), error) { return c.open(true) }
+
+// open is reader with or without readahead: identifying a file reads only
+// its first 64 KiB, where inflating megabytes ahead would be waste.
+func (c *candidate) open(ahead bool) (io.Reader, func(), error) {
 	if !c.gz {
 		return io.NewSectionReader(c.f, 0, c.size), func() {}, nil
 	}
-	zr, err := kgzip.NewReader(io.NewSectionReader(c.f, 0, c.size))
+	zr, err := kgzip.NewReader(bufio.NewReaderSize(io.NewSectionReader(c.f, 0, c.size), 256<<10))
 	if err != nil {
 		return nil, nil, fmt.Errorf("gzip %s: %w", c.path, err)
 	}
-	return zr, func() { zr.Close() }, nil
+	if !ahead {
+		return zr, func() { zr.Close() }, nil
+	}
+	ra := eve.NewReadahead(zr) // inflate on the other core
+	return ra, func() { ra.Close(); zr.Close() }, nil
 }
 
 func (c *candidate) identify() error {
-	r, done, err := c.reader()
+	r, done, err := c.open(false)
 	if err != nil {
 		return err
 	}

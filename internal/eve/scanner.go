@@ -39,6 +39,7 @@ type File struct {
 	Gzip   bool
 	Reader io.Reader
 	gz     *kgzip.Reader
+	ra     *Readahead
 }
 
 // Open opens path and, when it starts with the gzip magic, decompresses it.
@@ -71,11 +72,15 @@ func wrap(f *os.File) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gzip header: %w", err)
 	}
-	return &File{File: f, Gzip: true, Reader: zr, gz: zr}, nil
+	ra := NewReadahead(zr)
+	return &File{File: f, Gzip: true, Reader: ra, gz: zr, ra: ra}, nil
 }
 
 // Close closes the decompressor and the file.
 func (f *File) Close() error {
+	if f.ra != nil {
+		f.ra.Close()
+	}
 	if f.gz != nil {
 		f.gz.Close()
 	}
