@@ -302,3 +302,32 @@ func TestOpenGzipAndTruncated(t *testing.T) {
 		}
 	}
 }
+
+// TestParseTimeFastAgrees: the fast path gives exactly what time.Parse
+// gives, and refuses (falls back on) anything it does not fully check.
+func TestParseTimeFastAgrees(t *testing.T) {
+	for _, s := range []string{
+		"2026-11-20T10:00:00.123456+0000", "2024-02-29T23:59:59.999999-0500", "1999-12-31T00:00:00.000001+1345",
+		"2026-11-20T10:00:00.123456-0000",
+	} {
+		fast, ok := parseTimeFast(s)
+		slow, err := time.Parse(TimeLayout, s)
+		if !ok || err != nil || !fast.Equal(slow) {
+			t.Errorf("%s: fast %v %v, time.Parse %v %v", s, fast, ok, slow, err)
+		}
+		_, offF := fast.Zone()
+		_, offS := slow.Zone()
+		if offF != offS {
+			t.Errorf("%s: zone offset %d vs %d", s, offF, offS)
+		}
+	}
+	for _, s := range []string{
+		"2023-02-29T10:00:00.000000+0000", "2026-13-01T10:00:00.000000+0000", "2026-11-20T24:00:00.000000+0000",
+		"2026-11-20T10:00:00.12345+00000", "2026-11-20 10:00:00.123456+0000", "2026-11-20T10:00:00.123456+0a00",
+		"2026-11-20T10:00:00.123456Z0000",
+	} {
+		if _, ok := parseTimeFast(s); ok {
+			t.Errorf("%s accepted by the fast path", s)
+		}
+	}
+}

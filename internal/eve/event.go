@@ -85,6 +85,9 @@ func eventTypeFast(line []byte) ([]byte, bool) {
 
 // ParseTime parses Suricata's timestamp format.
 func ParseTime(s string) (time.Time, error) {
+	if t, ok := parseTimeFast(s); ok {
+		return t, nil
+	}
 	t, err := time.Parse(TimeLayout, s)
 	if err != nil {
 		// Some producers write RFC 3339 (colon in the zone); exports that
@@ -98,6 +101,55 @@ func ParseTime(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("timestamp %q: %w", s, err)
 	}
 	return t, nil
+}
+
+// parseTimeFast reads exactly what Suricata writes,
+// "2006-01-02T15:04:05.000000+0000", without time.Parse's layout walk (a
+// flow record has three timestamps, and time.Parse was a sixth of a
+// report's CPU). Anything else falls back to time.Parse.
+func parseTimeFast(s string) (time.Time, bool) {
+	if len(s) != 31 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' ||
+		(s[26] != '+' && s[26] != '-') {
+		return time.Time{}, false
+	}
+	num := func(i, n int) (int, bool) {
+		v := 0
+		for _, c := range []byte(s[i : i+n]) {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	var f [9]int
+	for k, sp := range [9][2]int{{0, 4}, {5, 2}, {8, 2}, {11, 2}, {14, 2}, {17, 2}, {20, 6}, {27, 2}, {29, 2}} {
+		v, ok := num(sp[0], sp[1])
+		if !ok {
+			return time.Time{}, false
+		}
+		f[k] = v
+	}
+	year, month, day, hour, min, sec, usec, zh, zm := f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8]
+	if month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 59 || zh > 23 || zm > 59 {
+		return time.Time{}, false
+	}
+	if day > daysIn(time.Month(month), year) {
+		return time.Time{}, false
+	}
+	off := (zh*60 + zm) * 60
+	if s[26] == '-' {
+		off = -off
+	}
+	loc := time.UTC
+	if off != 0 {
+		loc = time.FixedZone("", off)
+	}
+	return time.Date(year, time.Month(month), day, hour, min, sec, usec*1000, loc), true
+}
+
+func daysIn(m time.Month, year int) int {
+	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
 // Event is the typed view of one eve record. Only the sub-object matching

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/buger/jsonparser"
 )
@@ -75,6 +76,22 @@ func FuzzEventTypeFast(f *testing.F) {
 		}
 		if typ != jsonparser.String || !bytes.Equal(fast, slow) {
 			t.Fatalf("fast %q, jsonparser %q (%s)", fast, slow, typ)
+		}
+	})
+}
+
+// FuzzParseTime: the fast path never disagrees with time.Parse.
+func FuzzParseTime(f *testing.F) {
+	f.Add("2026-11-20T10:00:00.123456+0000")
+	f.Add("2024-02-29T23:59:59.999999-0500")
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, ok := parseTimeFast(s)
+		if !ok {
+			return
+		}
+		slow, err := time.Parse(TimeLayout, s)
+		if err != nil || !fast.Equal(slow) {
+			t.Fatalf("%q: fast %v, time.Parse %v %v", s, fast, slow, err)
 		}
 	})
 }
