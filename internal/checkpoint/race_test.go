@@ -126,3 +126,51 @@ func TestPendingPastCopyEnd(t *testing.T) {
 	s2.Close()
 	w.expect(w.mustRun(runOpts{}), 8, 9)
 }
+
+// TestTruncatedWhileReading: copytruncate empties eve.json and the writer
+// refills it past the offset being read. The run must stop at the last line
+// it read from the old content, not hand out new lines at old offsets
+// (soak finding: telemetry-send re-sent 124 alerts in a second batch).
+func TestTruncatedWhileReading(t *testing.T) {
+	w := newWorld(t)
+	w.appendN(w.live, 2)
+	w.mustRun(runOpts{start: StartBeginning})
+	w.appendN(w.live, 15000) // ~2 MB: more than one 1 MiB read
+	s, err := Open(t.Context(), Config{Consumer: "test", Live: w.live, StateDir: w.state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	truncated := false
+	s.Lines(t.Context(), func(l []byte, _ Position) error {
+		n, err := jsonparser.GetInt(l, "n")
+		if err != nil {
+			t.Fatalf("a misaligned line was handed out: %.60q", l)
+		}
+		got = append(got, int(n))
+		if !truncated {
+			// copytruncate strikes after the first line was read.
+			truncated = true
+			b, _ := os.ReadFile(w.live)
+			os.WriteFile(filepath.Join(w.dir, "eve.json.1"), b, 0o644)
+			os.Truncate(w.live, 0)
+			w.clock = w.clock.Add(3600e9)
+			w.appendN(w.live, 30000) // the writer refills past our offset
+		}
+		return nil
+	})
+	for i, n := range got {
+		if n != 3+i {
+			t.Fatalf("line %d is record %d: new content read at old offsets", i, n)
+		}
+	}
+	if err := s.Commit(s.End(), "", 0); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// The next run: the rest of the old content from the copy, then the
+	// new file whole, each record once.
+	next := w.mustRun(runOpts{})
+	all := append(got, next...)
+	w.expect(all, 3, w.next-1)
+}

@@ -359,6 +359,9 @@ func (s *Session) Lines(ctx context.Context, fn func(line []byte, end Position) 
 				}
 			}
 		}
+		if c.live && !c.gz {
+			r = &truncationGuard{r: r, c: c}
+		}
 		stop, err := s.scanFile(ctx, c, r, from, fn)
 		done()
 		if err != nil || stop {
@@ -416,6 +419,15 @@ func (s *Session) scanFile(ctx context.Context, c *candidate, r io.Reader, from 
 	}
 	s.stats.Oversize += sc.Oversize
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, errTruncated) {
+			// copytruncate emptied eve.json while this run read it: what
+			// follows at these offsets is new content. Stop at the last
+			// line read before; the copy holds the rest of the old file
+			// and the next run reads the new file from its start.
+			s.log.Warn("eve.json was truncated while being read (copytruncate); stopping at the last line read before",
+				"file", c.path, "offset", s.end.Offset)
+			return true, nil
+		}
 		if c.gz && errors.Is(err, io.ErrUnexpectedEOF) {
 			if time.Since(c.mtime) < gzSettle {
 				s.log.Warn("compressed file ends early, probably still being written; stopping here until the next run",
@@ -450,6 +462,26 @@ func (s *Session) scanFile(ctx context.Context, c *candidate, r io.Reader, from 
 		}
 	}
 	return false, nil
+}
+
+// errTruncated stops reading a live file that copytruncate emptied.
+var errTruncated = errors.New("live file truncated while being read")
+
+// truncationGuard checks, after every read of the live file, that its
+// first line is still the one it had at open. A read that lands after a
+// truncation would return new bytes at old offsets: misaligned lines that
+// the next run would read again from the new file's start.
+type truncationGuard struct {
+	r io.Reader
+	c *candidate
+}
+
+func (g *truncationGuard) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	if n > 0 && !g.c.sameHead() {
+		return 0, errTruncated
+	}
+	return n, err
 }
 
 // settled reports whether rotated file c can no longer grow: it is
