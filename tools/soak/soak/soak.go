@@ -120,14 +120,15 @@ func (c *Config) defaults() error {
 
 // consumer runs one command in a loop and kills some runs.
 type consumer struct {
-	name  string
-	args  []string
-	env   []string
-	rng   *rand.Rand
-	w     *writer
-	kill  float64
-	runs  int
-	kills int
+	name    string
+	args    []string
+	env     []string
+	rng     *rand.Rand
+	w       *writer
+	kill    float64
+	runs    int
+	kills   int
+	retries int // exit 75: lock busy or eve.json mid-rotation
 	// bound sums, per kill, the alerts the killed run's batch can hold:
 	// written by the kill, minus written when the last clean run began.
 	bound      int
@@ -172,6 +173,12 @@ func (c *consumer) once(ctx context.Context, mayKill bool) {
 				w = v.(int)
 			}
 			c.bound += w - c.lastOK + 1
+			return
+		}
+		if ee.ExitCode() == 75 {
+			// "Try again later", nothing committed: the lock was busy or
+			// eve.json was between logrotate's rename and its create.
+			c.retries++
 			return
 		}
 		c.unexpected = append(c.unexpected, fmt.Sprintf("exit %d: %.500s", ee.ExitCode(), stderr.String()))
