@@ -174,3 +174,22 @@ func TestTruncatedWhileReading(t *testing.T) {
 	all := append(got, next...)
 	w.expect(all, 3, w.next-1)
 }
+
+// TestCommittedPastCopyEnd: a run read and committed eve.json past what
+// copytruncate's copy then kept (the window); the next run must go on with
+// the newer data, not take the short copy for a rewritten file and send it
+// all again (soak finding: 1,656 alerts in a second batch).
+func TestCommittedPastCopyEnd(t *testing.T) {
+	w := newWorld(t)
+	w.appendN(w.live, 2)
+	w.mustRun(runOpts{start: StartBeginning})
+	w.appendN(w.live, 3)
+	b, _ := os.ReadFile(w.live)          // logrotate copies here...
+	w.appendN(w.live, 2)                 // ...these land in the window...
+	w.expect(w.mustRun(runOpts{}), 3, 7) // ...and a run reads and commits them
+	os.WriteFile(filepath.Join(w.dir, "eve.json.1"), b, 0o644)
+	os.Truncate(w.live, 0) // the truncate
+	w.clock = w.clock.Add(3600e9)
+	w.appendN(w.live, 2)
+	w.expect(w.mustRun(runOpts{}), 8, 9)
+}

@@ -263,8 +263,23 @@ func (s *Session) planResume() error {
 		if done != nil {
 			done()
 		}
-		// Same first line, different bytes before the offset (or shorter):
-		// the file was rewritten. Re-read it whole: duplicates beat loss.
+		if errors.Is(err, errShort) && !c.live {
+			// A rotated copy that ends before the offset: a run read
+			// eve.json past what copytruncate's copy kept (bytes written
+			// inside logrotate's copy→truncate window), delivered them,
+			// and then eve.json was truncated. Everything of this file
+			// that still exists was read: go on with the newer files.
+			s.log.Warn("the rotated copy ends before the saved offset (copytruncate); continuing with the newer files",
+				"file", c.path, "offset", pos.Offset)
+			if s.stopAt != nil && s.stopAt.Head == c.head {
+				s.stopAt = nil // nothing of the pending batch is left to resend
+			}
+			s.first, s.firstOff = i+1, 0
+			s.setStart()
+			return nil
+		}
+		// Same first line, different bytes before the offset: the file
+		// was rewritten. Re-read it whole: duplicates beat loss.
 		s.log.Warn("checkpointed file was rewritten before the saved offset; reading it again from the start",
 			"file", c.path, "offset", pos.Offset)
 		s.first, s.firstOff = i, 0
