@@ -193,3 +193,53 @@ func TestCommittedPastCopyEnd(t *testing.T) {
 	w.appendN(w.live, 2)
 	w.expect(w.mustRun(runOpts{}), 8, 9)
 }
+
+// TestPendingResendTruncatedMidway: the resend of a pending batch is cut by
+// copytruncate halfway through; the rest comes from the copy, so the resend
+// is the whole batch under its id (soak finding: 564 alerts re-sent in a
+// batch of their own).
+func TestPendingResendTruncatedMidway(t *testing.T) {
+	w := newWorld(t)
+	w.appendN(w.live, 2)
+	w.mustRun(runOpts{start: StartBeginning})
+	w.appendN(w.live, 15000)
+	s, err := Open(t.Context(), Config{Consumer: "test", Live: w.live, StateDir: w.state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Lines(t.Context(), func([]byte, Position) error { return nil })
+	id := s.BatchID(s.End())
+	if err := s.Prepare(s.End(), id); err != nil {
+		t.Fatal(err)
+	}
+	s.Close() // killed after delivery
+	s2, err := Open(t.Context(), Config{Consumer: "test", Live: w.live, StateDir: w.state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	s2.Lines(t.Context(), func(l []byte, _ Position) error {
+		n, err := jsonparser.GetInt(l, "n")
+		if err != nil {
+			t.Fatalf("misaligned line %.60q", l)
+		}
+		if len(got) == 0 {
+			b, _ := os.ReadFile(w.live)
+			os.WriteFile(filepath.Join(w.dir, "eve.json.1"), b, 0o644)
+			os.Truncate(w.live, 0)
+			w.clock = w.clock.Add(3600e9)
+			w.appendN(w.live, 30000)
+		}
+		got = append(got, int(n))
+		return nil
+	})
+	w.expect(got, 3, 15002)
+	if s2.BatchID(s2.End()) != id {
+		t.Error("the resend is not the pending batch")
+	}
+	if err := s2.Commit(s2.End(), id, 0); err != nil {
+		t.Fatal(err)
+	}
+	s2.Close()
+	w.expect(w.mustRun(runOpts{}), 15003, w.next-1)
+}

@@ -88,8 +88,9 @@ type Session struct {
 	firstDone func()
 	start     Position
 	end       Position
-	stopAt    *FilePos // pending batch end: stop exactly there
-	clamped   bool     // the pending end lay past its file's end (see Lines)
+	stopAt    *FilePos     // pending batch end: stop exactly there
+	clamped   bool         // the pending end lay past its file's end (see Lines)
+	extra     []*candidate // copies opened during the run (continueInCopy)
 	stats     Stats
 	scanned   bool
 }
@@ -436,12 +437,20 @@ func (s *Session) scanFile(ctx context.Context, c *candidate, r io.Reader, from 
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, errTruncated) {
 			// copytruncate emptied eve.json while this run read it: what
-			// follows at these offsets is new content. Stop at the last
-			// line read before; the copy holds the rest of the old file
-			// and the next run reads the new file from its start.
-			s.log.Warn("eve.json was truncated while being read (copytruncate); stopping at the last line read before",
-				"file", c.path, "offset", s.end.Offset)
-			return true, nil
+			// follows at these offsets is new content. The old bytes are
+			// in the copy now: finish from there, so that a batch (and a
+			// pending resend) is the same whatever the timing; the next
+			// run reads the new eve.json from its start.
+			off := from
+			if s.end.c == c {
+				off = s.end.Offset
+			}
+			found, err := s.continueInCopy(ctx, c, off, fn)
+			if !found {
+				s.log.Warn("eve.json was truncated while being read (copytruncate) and its copy is not visible; stopping at the last line read before",
+					"file", c.path, "offset", off)
+			}
+			return true, err
 		}
 		if c.gz && errors.Is(err, io.ErrUnexpectedEOF) {
 			if time.Since(c.mtime) < gzSettle {
@@ -474,6 +483,44 @@ func (s *Session) scanFile(ctx context.Context, c *candidate, r io.Reader, from 
 		} else {
 			s.stats.Torn++
 			s.log.Warn("skipped a torn line at the end of a rotated file", "file", c.path, "bytes", len(tail))
+		}
+	}
+	return false, nil
+}
+
+// continueInCopy reads on from offset off in the rotated copy of live (same
+// first line), for a live file that copytruncate emptied during the run.
+func (s *Session) continueInCopy(ctx context.Context, live *candidate, off int64, fn func([]byte, Position) error) (bool, error) {
+	for _, g := range s.cfg.Globs {
+		matches, _ := filepath.Glob(g)
+		for _, m := range matches {
+			c, err := openCandidate(m, false)
+			if err != nil {
+				continue
+			}
+			if c.head != live.head {
+				c.f.Close()
+				continue
+			}
+			s.extra = append(s.extra, c)
+			r, done, err := c.reader()
+			if err != nil {
+				continue
+			}
+			if _, err := io.CopyN(io.Discard, r, off); err != nil {
+				// The copy ends before off: everything it kept was read.
+				done()
+				if s.stopAt != nil && c.head == s.stopAt.Head {
+					s.clamped = true
+				}
+				return true, nil
+			}
+			stop, err := s.scanFile(ctx, c, r, off, fn)
+			done()
+			if err == nil && !stop && s.stopAt != nil && c.head == s.stopAt.Head {
+				s.clamped = true
+			}
+			return true, err
 		}
 	}
 	return false, nil
@@ -726,7 +773,8 @@ func (s *Session) Close() error {
 		s.firstR = nil
 	}
 	closeAll(s.cands)
-	s.cands = nil
+	closeAll(s.extra)
+	s.cands, s.extra = nil, nil
 	return s.lock.Unlock()
 }
 
