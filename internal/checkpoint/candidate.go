@@ -118,21 +118,47 @@ func (c *candidate) identify() error {
 	return nil
 }
 
-// headHash hashes the first line including its '\n' (at most headMax bytes),
-// after leading NULs that a non-O_APPEND writer leaves after copytruncate.
+// headHash hashes the start of a file up to and including its first
+// complete record line (at most headMax bytes), after leading NULs that a
+// non-O_APPEND writer leaves after copytruncate. A torn fragment before
+// that record (the second half of a line cut by a truncation) is included
+// but never enough on its own: fragments of different files can be equal
+// byte for byte, while a record carries a microsecond timestamp.
 func headHash(b []byte) (string, int) {
 	b = bytes.TrimLeft(b, "\x00")
 	lim := b
 	if len(lim) > headMax {
 		lim = lim[:headMax]
 	}
-	if i := bytes.IndexByte(lim, '\n'); i >= 0 {
-		lim = lim[:i+1]
-	} else if len(lim) < headMax {
-		return "", 0 // no complete first line yet
+	end := 0
+	for {
+		i := bytes.IndexByte(lim[end:], '\n')
+		if i < 0 {
+			if len(lim) < headMax {
+				return "", 0 // no complete record yet
+			}
+			end = len(lim) // a first record longer than the cap
+			break
+		}
+		line := lim[end : end+i]
+		end += i + 1
+		if isRecord(line) {
+			break
+		}
 	}
-	sum := sha256.Sum256(lim)
-	return hex.EncodeToString(sum[:]), len(lim)
+	sum := sha256.Sum256(lim[:end])
+	return hex.EncodeToString(sum[:]), end
+}
+
+// isRecord reports whether line is an eve record rather than a fragment:
+// a JSON object with a top-level timestamp, ending in '}'.
+func isRecord(line []byte) bool {
+	line = bytes.TrimSpace(line)
+	if len(line) < 2 || line[0] != '{' || line[len(line)-1] != '}' {
+		return false
+	}
+	_, err := jsonparser.GetString(line, "timestamp")
+	return err == nil
 }
 
 // firstTimestamp finds the first line in b whose timestamp parses; a torn

@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"os"
+	"strings"
 
 	"github.com/buger/jsonparser"
 	"path/filepath"
@@ -242,4 +243,46 @@ func TestPendingResendTruncatedMidway(t *testing.T) {
 	}
 	s2.Close()
 	w.expect(w.mustRun(runOpts{}), 15003, w.next-1)
+}
+
+// TestSameTornFragmentHeads: two files that both begin with the same torn
+// fragment (second halves of cut lines are often byte-identical) are
+// different files; the identity must not stop at the fragment (soak
+// finding: a copy taken for the live file, re-read from its start).
+func TestSameTornFragmentHeads(t *testing.T) {
+	w := newWorld(t)
+	frag := `"action":"allowed","gid":1,"signature_id":2900001}}` + "\n"
+	w.appendRaw(w.live, frag)
+	w.appendN(w.live, 3)
+	w.expect(w.mustRun(runOpts{start: StartBeginning}), 1, 3)
+	w.appendN(w.live, 1)
+	b, _ := os.ReadFile(w.live)
+	os.WriteFile(filepath.Join(w.dir, "eve.json.1"), b, 0o644) // copytruncate
+	os.Truncate(w.live, 0)
+	w.appendRaw(w.live, frag)
+	w.appendN(w.live, 2)
+	w.expect(w.mustRun(runOpts{}), 4, 6)
+}
+
+func TestHeadHash(t *testing.T) {
+	rec := `{"timestamp":"2026-11-20T10:00:00.000001+0000","event_type":"flow"}` + "\n"
+	tests := []struct {
+		name, in string
+		wantLen  int
+	}{
+		{"record", rec + rec, len(rec)},
+		{"fragment then record", `x":1}}` + "\n" + rec, len(`x":1}}`+"\n") + len(rec)},
+		{"fragment only", `x":1}}` + "\n", 0},
+		{"partial record", rec[:20], 0},
+		{"leading NULs", "\x00\x00" + rec, len(rec)},
+		{"long first line", strings.Repeat("y", headMax+10), headMax},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h, n := headHash([]byte(tc.in))
+			if n != tc.wantLen || (n == 0) != (h == "") {
+				t.Errorf("len %d hash %q, want len %d", n, h, tc.wantLen)
+			}
+		})
+	}
 }

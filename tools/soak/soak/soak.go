@@ -82,6 +82,7 @@ type Result struct {
 	Kills     int      `json:"kills"`
 	Rotations int      `json:"rotations"`
 	Problems  []string `json:"problems,omitempty"`
+	Warnings  []string `json:"warnings,omitempty"` // the runs' WARN lines, counted
 }
 
 // OK reports whether the round met the guarantees.
@@ -133,6 +134,7 @@ type consumer struct {
 	// written by the kill, minus written when the last clean run began.
 	bound      int
 	unexpected []string
+	warnings   map[string]int // WARN lines of the runs, by message
 	avg        time.Duration
 	lastOK     int
 }
@@ -188,9 +190,31 @@ func (c *consumer) once(ctx context.Context, mayKill bool) {
 		c.unexpected = append(c.unexpected, err.Error())
 		return
 	}
+	c.noteWarnings(stderr.String())
 	c.lastOK = startW
 	d := time.Since(start)
 	c.avg = (3*c.avg + d) / 4
+}
+
+// noteWarnings counts the runs' WARN lines by message (time and values
+// dropped), so a failed soak shows which recovery path the commands took.
+func (c *consumer) noteWarnings(stderr string) {
+	for _, l := range strings.Split(stderr, "\n") {
+		if !strings.Contains(l, "level=WARN") {
+			continue
+		}
+		msg := l
+		if i := strings.Index(l, "msg="); i >= 0 {
+			msg = l[i:]
+			if j := strings.Index(msg, "\" "); j > 0 {
+				msg = msg[:j+1]
+			}
+		}
+		if c.warnings == nil {
+			c.warnings = map[string]int{}
+		}
+		c.warnings[msg]++
+	}
 }
 
 func (c *consumer) loop(ctx context.Context, deadline time.Time) {
@@ -336,6 +360,10 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 		for _, u := range c.unexpected {
 			r.Problems = append(r.Problems, "unexpected run result: "+u)
 		}
+		for m, n := range c.warnings {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%d× %s", n, m))
+		}
+		sort.Strings(r.Warnings)
 		return r
 	}
 
@@ -522,6 +550,9 @@ func Format(w io.Writer, rs []Result) {
 	for _, r := range rs {
 		for _, p := range r.Problems {
 			fmt.Fprintf(w, "FAIL %s %s: %s\n", r.Mode, r.Command, p)
+		}
+		for _, m := range r.Warnings {
+			fmt.Fprintf(w, "warn %s %s: %s\n", r.Mode, r.Command, m)
 		}
 	}
 }
