@@ -1,8 +1,10 @@
 package checkpoint
 
 import (
+	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/buger/jsonparser"
 	"path/filepath"
@@ -285,4 +287,41 @@ func TestHeadHash(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTruncatedBetweenOpenAndCheck: copytruncate empties eve.json right
+// after a run opened it, before the saved anchor was checked; the run must
+// go on in the copy from the saved offset, not take eve.json for a
+// rewritten file and read the copy again from its start (soak finding).
+func TestTruncatedBetweenOpenAndCheck(t *testing.T) {
+	w := newWorld(t)
+	w.appendN(w.live, 5)
+	w.mustRun(runOpts{start: StartBeginning})
+	w.appendN(w.live, 3)
+	lc, err := openCandidate(w.live, true) // the run's open...
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(w.live)
+	os.WriteFile(filepath.Join(w.dir, "eve.json.1"), b, 0o644) // ...then copytruncate
+	os.Truncate(w.live, 0)
+	w.clock = w.clock.Add(3600e9)
+	w.appendN(w.live, 2)
+	st, err := ReadState(w.state, "test", w.live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Session{cfg: Config{Consumer: "test", Live: w.live, StateDir: w.state, Globs: []string{w.live + ".*"}, Now: time.Now},
+		log: slog.New(slog.DiscardHandler), state: st, base: *st, cands: []*candidate{lc}}
+	if err := s.planResume(); err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	s.Lines(t.Context(), func(l []byte, _ Position) error {
+		n, _ := jsonparser.GetInt(l, "n")
+		got = append(got, int(n))
+		return nil
+	})
+	s.Close()
+	w.expect(got, 6, 8)
 }

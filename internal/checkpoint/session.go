@@ -264,6 +264,14 @@ func (s *Session) planResume() error {
 		if done != nil {
 			done()
 		}
+		if c.live && (errors.Is(err, errShort) || !c.sameHead()) {
+			// copytruncate emptied eve.json between its open and this
+			// check: the checkpointed bytes are in the copy now, and Lines
+			// goes on there from the saved offset (continueInCopy).
+			s.first, s.firstOff = i, pos.Offset
+			s.setStart()
+			return nil
+		}
 		if errors.Is(err, errShort) && !c.live {
 			// A rotated copy that ends before the offset: a run read
 			// eve.json past what copytruncate's copy kept (bytes written
@@ -282,7 +290,7 @@ func (s *Session) planResume() error {
 		// Same first line, different bytes before the offset: the file
 		// was rewritten. Re-read it whole: duplicates beat loss.
 		s.log.Warn("checkpointed file was rewritten before the saved offset; reading it again from the start",
-			"file", c.path, "offset", pos.Offset)
+			"file", c.path, "offset", pos.Offset, "size", c.size, "gzip", c.gz, "anchor_err", err)
 		s.first, s.firstOff = i, 0
 		s.stats.Gaps++
 		s.setStart()
@@ -540,7 +548,9 @@ type truncationGuard struct {
 
 func (g *truncationGuard) Read(p []byte) (int, error) {
 	n, err := g.r.Read(p)
-	if n > 0 && !g.c.sameHead() {
+	// Checked on data and on EOF alike: a file truncated below the offset
+	// reads as an early EOF.
+	if (n > 0 || err != nil) && g.c.head != "" && !g.c.sameHead() {
 		return 0, errTruncated
 	}
 	return n, err
@@ -729,6 +739,9 @@ func (s *Session) nextState() *State {
 func (s *Session) Commit(end Position, batchID string, badLines int64) error {
 	if s.cfg.ReadOnly {
 		return errors.New("checkpoint: read-only session")
+	}
+	if end == s.start && s.state != nil && s.state.Pending == nil && s.stats.Lines == 0 && s.stats.Gaps == 0 {
+		return nil // nothing read: the saved position stands as it is
 	}
 	fp, err := s.filePos(end)
 	if err != nil {

@@ -206,8 +206,8 @@ func (c *consumer) noteWarnings(stderr string) {
 		msg := l
 		if i := strings.Index(l, "msg="); i >= 0 {
 			msg = l[i:]
-			if j := strings.Index(msg, "\" "); j > 0 {
-				msg = msg[:j+1]
+			if j := strings.Index(msg, "\" "); j > 0 && !strings.Contains(msg, "rewritten") {
+				msg = msg[:j+1] // counted by message; rare recovery paths keep their details
 			}
 		}
 		if c.warnings == nil {
