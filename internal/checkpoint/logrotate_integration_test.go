@@ -15,26 +15,8 @@ import (
 	"github.com/buger/jsonparser"
 
 	"github.com/suricron/suricron/internal/eve"
+	"github.com/suricron/suricron/internal/sharedtest"
 )
-
-// logrotateBin finds the real logrotate; without it the test skips, unless
-// SURICRON_REQUIRE_TOOLS=1 (CI installs it) turns that into a failure.
-func logrotateBin(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"/usr/sbin/logrotate", "/sbin/logrotate"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("logrotate"); err == nil {
-		return p
-	}
-	if os.Getenv("SURICRON_REQUIRE_TOOLS") == "1" {
-		t.Fatal("logrotate not installed (SURICRON_REQUIRE_TOOLS=1)")
-	}
-	t.Skip("logrotate not installed")
-	return ""
-}
 
 // suricataWriter imitates Suricata: appends numbered records with O_APPEND
 // and reopens eve.json when postrotate "HUPs" it (touches a marker file).
@@ -130,7 +112,7 @@ func collect(t *testing.T, live, state string, start string) []int {
 // variant with the real logrotate binary against a live writer, interleaved
 // with checkpointed runs (tailing.md §5 harness, §7.8/§7.10/§7.17).
 func TestRealLogrotate(t *testing.T) {
-	bin := logrotateBin(t)
+	bin := sharedtest.Logrotate(t)
 	if testing.Short() {
 		t.Skip("integration")
 	}

@@ -499,6 +499,36 @@ func (s *Session) scanFile(ctx context.Context, c *candidate, r io.Reader, from 
 // continueInCopy reads on from offset off in the rotated copy of live (same
 // first line), for a live file that copytruncate emptied during the run.
 func (s *Session) continueInCopy(ctx context.Context, live *candidate, off int64, fn func([]byte, Position) error) (bool, error) {
+	copies := s.copiesOf(live.head)
+	s.extra = append(s.extra, copies...) // closed with the session
+	for _, c := range copies {
+		r, done, err := c.reader()
+		if err != nil {
+			continue
+		}
+		if _, err := io.CopyN(io.Discard, r, off); err != nil {
+			// The copy ends before off: everything it kept was read.
+			done()
+			if s.stopAt != nil && c.head == s.stopAt.Head {
+				s.clamped = true
+			}
+			return true, nil
+		}
+		stop, err := s.scanFile(ctx, c, r, off, fn)
+		done()
+		if err == nil && !stop && s.stopAt != nil && c.head == s.stopAt.Head {
+			s.clamped = true
+		}
+		return true, err
+	}
+	return false, nil
+}
+
+// copiesOf opens the rotated files whose identity is head: the copies
+// copytruncate left of a live file, the plain one before its .gz (glob
+// order). The caller closes them.
+func (s *Session) copiesOf(head string) []*candidate {
+	var out []*candidate
 	for _, g := range s.cfg.Globs {
 		matches, _ := filepath.Glob(g)
 		for _, m := range matches {
@@ -506,32 +536,14 @@ func (s *Session) continueInCopy(ctx context.Context, live *candidate, off int64
 			if err != nil {
 				continue
 			}
-			if c.head != live.head {
+			if c.head != head {
 				c.f.Close()
 				continue
 			}
-			s.extra = append(s.extra, c)
-			r, done, err := c.reader()
-			if err != nil {
-				continue
-			}
-			if _, err := io.CopyN(io.Discard, r, off); err != nil {
-				// The copy ends before off: everything it kept was read.
-				done()
-				if s.stopAt != nil && c.head == s.stopAt.Head {
-					s.clamped = true
-				}
-				return true, nil
-			}
-			stop, err := s.scanFile(ctx, c, r, off, fn)
-			done()
-			if err == nil && !stop && s.stopAt != nil && c.head == s.stopAt.Head {
-				s.clamped = true
-			}
-			return true, err
+			out = append(out, c)
 		}
 	}
-	return false, nil
+	return out
 }
 
 // errTruncated stops reading a live file that copytruncate emptied.
@@ -643,26 +655,14 @@ func (s *Session) filePos(p Position) (FilePos, error) {
 // shorter than offset (the run opened eve.json between logrotate's copy and
 // its truncate) anchors at its last complete line instead, returned as off.
 func (s *Session) anchorInCopy(head string, offset int64) (anchor string, n int, off int64, err error) {
-	for _, g := range s.cfg.Globs {
-		matches, _ := filepath.Glob(g)
-		for _, m := range matches {
-			c, err := openCandidate(m, false)
-			if err != nil {
-				continue
-			}
-			if c.head != head {
-				c.f.Close()
-				continue
-			}
-			off, err := lineBoundaryBefore(c, offset)
-			if err == nil {
-				var done func()
-				if anchor, n, _, done, err = c.anchorAt(off); err == nil {
-					done()
-				}
-			}
-			c.f.Close()
-			if err == nil {
+	copies := s.copiesOf(head)
+	defer closeAll(copies)
+	for _, c := range copies {
+		off, err := lineBoundaryBefore(c, offset)
+		if err == nil {
+			var done func()
+			if anchor, n, _, done, err = c.anchorAt(off); err == nil {
+				done()
 				return anchor, n, off, nil
 			}
 		}

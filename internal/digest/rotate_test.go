@@ -8,33 +8,15 @@ import (
 	"testing"
 
 	"github.com/suricron/suricron/internal/mail/mailtest"
+	"github.com/suricron/suricron/internal/sharedtest"
 )
-
-// logrotateBin finds the real logrotate, skipping without it unless
-// SURICRON_REQUIRE_TOOLS=1.
-func logrotateBin(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"/usr/sbin/logrotate", "/sbin/logrotate"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("logrotate"); err == nil {
-		return p
-	}
-	if os.Getenv("SURICRON_REQUIRE_TOOLS") == "1" {
-		t.Fatal("logrotate not installed and SURICRON_REQUIRE_TOOLS=1")
-	}
-	t.Skip("logrotate not installed (apt-get install logrotate)")
-	return ""
-}
 
 // TestRotationBetweenRunsLosesNothing rotates eve.json with Debian's
 // suricata stanza (rotate 14, compress, create, no delaycompress) between
 // two runs, twice before the second run, and checks that the two mails
 // together hold every alert exactly once.
 func TestRotationBetweenRunsLosesNothing(t *testing.T) {
-	bin := logrotateBin(t)
+	bin := sharedtest.Logrotate(t)
 	srv := mailtest.Start(t, mailtest.Options{})
 	e := newEnv(t)
 	conf := filepath.Join(e.dir, "suricata.logrotate")

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -332,7 +333,7 @@ func (r *run) update(ctx context.Context) error {
 	for i, res := range results {
 		cur[i] = sourceState{Key: res.Key, MD5: res.Meta.MD5}
 	}
-	if allSame && !c.Force && prev != nil && prev.Fingerprint == r.fp && equalSources(prev.Sources, cur) &&
+	if allSame && !c.Force && prev != nil && prev.Fingerprint == r.fp && slices.Equal(prev.Sources, cur) &&
 		prev.Output == statOutput(c.Output) {
 		return r.noChange(ctx, prev)
 	}
@@ -417,18 +418,6 @@ func (r *run) update(ctx context.Context) error {
 		}
 	}
 	return r.print(rep)
-}
-
-func equalSources(a, b []sourceState) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // noChange is the fast path: nothing upstream, in the config or in the

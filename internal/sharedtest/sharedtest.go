@@ -3,11 +3,13 @@
 // the project. The data is never copied into the repository: tests that need
 // it skip on a clone without it, and fail instead when
 // SURICRON_REQUIRE_SHARED=1 (as CI sets) so a missing data set cannot turn a
-// CI run green by skipping.
+// CI run green by skipping. Logrotate does the same for the real logrotate
+// binary, under SURICRON_REQUIRE_TOOLS=1.
 package sharedtest
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -67,4 +69,27 @@ func checkDir(d string) (string, error) {
 		return "", &os.PathError{Op: "stat", Path: abs, Err: os.ErrInvalid}
 	}
 	return abs, nil
+}
+
+// RequireToolsEnv turns a missing system tool (logrotate, suricata-update)
+// from a skip into a failure; .ci/run installs them and sets it.
+const RequireToolsEnv = "SURICRON_REQUIRE_TOOLS"
+
+// Logrotate returns the path of the real logrotate binary, or skips (fails
+// under SURICRON_REQUIRE_TOOLS=1) when it is not installed.
+func Logrotate(t testing.TB) string {
+	t.Helper()
+	for _, p := range []string{"/usr/sbin/logrotate", "/sbin/logrotate"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("logrotate"); err == nil {
+		return p
+	}
+	if os.Getenv(RequireToolsEnv) == "1" {
+		t.Fatalf("logrotate not installed (%s=1)", RequireToolsEnv)
+	}
+	t.Skip("logrotate not installed (apt-get install logrotate)")
+	return ""
 }
