@@ -325,3 +325,70 @@ func TestTruncatedBetweenOpenAndCheck(t *testing.T) {
 	s.Close()
 	w.expect(got, 6, 8)
 }
+
+// TestLiveOnlyFragmentAfterCopytruncate: copytruncate cut a record, so the
+// new eve.json holds only its torn end (no record, no identity yet). A run
+// that read the copy and then that fragment must not save "nothing read"
+// for eve.json: the next run, seeing the copy just compressed (a recent
+// mtime), re-read it whole under a new batch id (soak finding, 420 alerts
+// sent twice). Trace of the soak: run 88/89 in tools/soak's trace.log.
+func TestLiveOnlyFragmentAfterCopytruncate(t *testing.T) {
+	for _, pending := range []bool{false, true} {
+		t.Run(map[bool]string{false: "committed", true: "killed after send"}[pending], func(t *testing.T) {
+			w := newWorld(t)
+			w.appendN(w.live, 3)
+			w.mustRun(runOpts{start: StartBeginning})
+			w.appendN(w.live, 3) // 4..6
+			cut := w.record(7)
+			w.next = 8
+			w.appendRaw(w.live, cut[:40])
+			b, _ := os.ReadFile(w.live)
+			os.WriteFile(filepath.Join(w.dir, "eve.json.1"), b, 0o644)
+			os.Truncate(w.live, 0)
+			w.appendRaw(w.live, cut[40:]) // the writer finishes record 7 in the new file
+			if !pending {
+				w.expect(w.mustRun(runOpts{}), 4, 6)
+			} else {
+				s, err := Open(t.Context(), Config{Consumer: "test", Live: w.live, StateDir: w.state})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []int
+				s.Lines(t.Context(), func(l []byte, _ Position) error {
+					if n, err := jsonparser.GetInt(l, "n"); err == nil {
+						got = append(got, int(n))
+					}
+					return nil
+				})
+				w.expect(got, 4, 6)
+				id := s.BatchID(s.End())
+				if err := s.Prepare(s.End(), id); err != nil {
+					t.Fatal(err)
+				}
+				s.Close() // killed after the receiver acknowledged
+				s2, err := Open(t.Context(), Config{Consumer: "test", Live: w.live, StateDir: w.state})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = nil
+				s2.Lines(t.Context(), func(l []byte, _ Position) error {
+					if n, err := jsonparser.GetInt(l, "n"); err == nil {
+						got = append(got, int(n))
+					}
+					return nil
+				})
+				w.expect(got, 4, 6)
+				if s2.BatchID(s2.End()) != id {
+					t.Errorf("the resend got a new batch id")
+				}
+				if err := s2.Commit(s2.End(), id, 0); err != nil {
+					t.Fatal(err)
+				}
+				s2.Close()
+			}
+			w.gzip("eve.json.1") // logrotate compresses the copy: a new, recent file
+			w.appendN(w.live, 2)
+			w.expect(w.mustRun(runOpts{}), 8, 9)
+		})
+	}
+}

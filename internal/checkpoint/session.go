@@ -88,6 +88,7 @@ type Session struct {
 	firstDone func()
 	start     Position
 	end       Position
+	ident     Position     // the last position read in a file with an identity (see filePos)
 	stopAt    *FilePos     // pending batch end: stop exactly there
 	clamped   bool         // the pending end lay past its file's end (see Lines)
 	extra     []*candidate // copies opened during the run (continueInCopy)
@@ -138,6 +139,7 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 		s.Close()
 		return nil, err
 	}
+	s.log.Debug("checkpoint: resuming", "file", s.start.Path, "offset", s.start.Offset, "pending", s.stopAt != nil)
 	return s, nil
 }
 
@@ -187,8 +189,7 @@ func (s *Session) planFirstRun() error {
 		}
 		s.first, s.firstOff = len(s.cands)-1, off
 	}
-	s.start = Position{c: s.cands[s.first], Path: s.cands[s.first].path, Offset: s.firstOff}
-	s.end = s.start
+	s.setStart()
 	return nil
 }
 
@@ -334,7 +335,16 @@ func (s *Session) firstNewerThan(pos FilePos, updated string) int {
 func (s *Session) setStart() {
 	c := s.cands[s.first]
 	s.start = Position{c: c, Path: c.path, Offset: s.firstOff}
-	s.end = s.start
+	s.advance(s.start)
+}
+
+// advance moves the run's end to p, and its last identifiable position
+// with it when p's file has an identity.
+func (s *Session) advance(p Position) {
+	s.end = p
+	if p.c != nil && p.c.head != "" {
+		s.ident = p
+	}
 }
 
 // Start is where this run began.
@@ -386,6 +396,7 @@ func (s *Session) Lines(ctx context.Context, fn func(line []byte, end Position) 
 		if c.live && !c.gz {
 			r = &truncationGuard{r: r, c: c}
 		}
+		s.log.Debug("checkpoint: reading", "file", c.path, "from", from, "size", c.size, "gzip", c.gz)
 		stop, err := s.scanFile(ctx, c, r, from, fn)
 		done()
 		if err != nil || stop {
@@ -422,7 +433,7 @@ func (s *Session) scanFile(ctx context.Context, c *candidate, r io.Reader, from 
 		}
 		s.stats.Bytes += pos.Offset - prev
 		prev = pos.Offset
-		s.end = pos
+		s.advance(pos)
 		if n++; n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return true, err
@@ -482,7 +493,7 @@ func (s *Session) scanFile(ctx context.Context, c *candidate, r io.Reader, from 
 		// A settled rotated file is closed: its unterminated last record
 		// is kept if it is complete JSON, otherwise it is a torn write.
 		end := Position{c: c, Path: c.path, Offset: sc.Offset() + int64(len(tail))}
-		s.end = end
+		s.advance(end)
 		if json.Valid(tail) {
 			s.stats.Lines++
 			if err := fn(tail, end); err != nil && !errors.Is(err, ErrStop) {
@@ -514,6 +525,7 @@ func (s *Session) continueInCopy(ctx context.Context, live *candidate, off int64
 			}
 			return true, nil
 		}
+		s.log.Debug("checkpoint: continuing in the copy", "file", c.path, "from", off)
 		stop, err := s.scanFile(ctx, c, r, off, fn)
 		done()
 		if err == nil && !stop && s.stopAt != nil && c.head == s.stopAt.Head {
@@ -609,6 +621,16 @@ func (s *Session) filePos(p Position) (FilePos, error) {
 		return FilePos{}, errors.New("checkpoint: position without a file")
 	}
 	c := p.c
+	if c.head == "" && s.ident.c != nil && s.ident.c != c {
+		// p lies in a file with no complete record yet (eve.json holding
+		// only the torn end of a record that copytruncate cut), read after
+		// an identified file. Saving "nothing of this file" would lose
+		// where the identified one ended, and the next run could only
+		// guess by mtimes, re-reading a just-compressed copy. Save the end
+		// of the identified file instead: the next run reads this file's
+		// fragment again, which holds no record.
+		return s.filePos(s.ident)
+	}
 	fp := FilePos{Head: c.head, HeadLen: c.headLen, FirstTS: c.firstTS, Offset: p.Offset,
 		Dev: c.dev, Ino: c.ino, Path: c.path, Size: c.size}
 	if c.head == "" {
@@ -720,6 +742,7 @@ func (s *Session) Prepare(end Position, batchID string) error {
 		st.Pos = sp
 	}
 	st.Pending = &Pending{BatchID: batchID, End: fp}
+	s.log.Debug("checkpoint: batch pending", "batch", batchID, "file", end.Path, "offset", end.Offset, "saved_offset", fp.Offset)
 	return s.write(st)
 }
 
@@ -763,7 +786,7 @@ func (s *Session) Commit(end Position, batchID string, badLines int64) error {
 	if err := s.write(st); err != nil {
 		return err
 	}
-	s.state = st
+	s.log.Debug("checkpoint: committed", "file", end.Path, "offset", end.Offset, "saved_offset", fp.Offset)
 	return nil
 }
 

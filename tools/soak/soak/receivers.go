@@ -136,6 +136,7 @@ type collector struct {
 	mu      sync.Mutex
 	batches []Batch
 	bad     []string
+	tr      *tracer
 }
 
 func startCollector(dir string) (*collector, error) {
@@ -191,6 +192,9 @@ func (c *collector) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	c.batches = append(c.batches, b)
 	c.mu.Unlock()
+	if len(b.Records) > 0 {
+		c.tr.logf("collector batch %s: %d records %d..%d", short(b.ID), len(b.Records), b.Records[0], b.Records[len(b.Records)-1])
+	}
 	w.WriteHeader(http.StatusAccepted)
 }
 

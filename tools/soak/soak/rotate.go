@@ -117,12 +117,16 @@ type rotator struct {
 	rng              *rand.Rand
 	rotations        int
 	err              error
+	tr               *tracer
+	w                *writer
 }
 
 func (r *rotator) rotate(ctx context.Context) error {
 	r.pres.snapshot()
+	r.tr.logf("logrotate start written=%d", r.w.Written())
 	cmd := exec.CommandContext(ctx, r.bin, "-f", "-s", r.state, r.conf)
 	out, err := cmd.CombinedOutput()
+	r.tr.logf("logrotate end written=%d", r.w.Written())
 	r.pres.snapshot()
 	if err != nil {
 		return fmt.Errorf("logrotate: %v\n%s", err, out)

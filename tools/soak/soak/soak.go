@@ -137,6 +137,8 @@ type consumer struct {
 	warnings   map[string]int // WARN lines of the runs, by message
 	avg        time.Duration
 	lastOK     int
+	state      string // the state file, for the trace
+	tr         *tracer
 }
 
 func (c *consumer) once(ctx context.Context, mayKill bool) {
@@ -147,6 +149,15 @@ func (c *consumer) once(ctx context.Context, mayKill bool) {
 	cmd.Stderr = &stderr
 	startW := c.w.Written()
 	start := time.Now()
+	c.tr.logf("%s run %d start written=%d state: %s", c.name, c.runs+1, startW, stateSummary(c.state))
+	defer func() {
+		c.tr.logf("%s run %d end written=%d state: %s", c.name, c.runs, c.w.Written(), stateSummary(c.state))
+		for _, l := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+			if l != "" {
+				c.tr.logf("%s run %d   %s", c.name, c.runs, l)
+			}
+		}
+	}()
 	if err := cmd.Start(); err != nil {
 		c.unexpected = append(c.unexpected, "start: "+err.Error())
 		return
@@ -159,6 +170,7 @@ func (c *consumer) once(ctx context.Context, mayKill bool) {
 		pid := cmd.Process.Pid
 		timer = time.AfterFunc(delay, func() {
 			killedAt.Store("w", c.w.Written())
+			c.tr.logf("%s run %d SIGKILL written=%d", c.name, c.runs, c.w.Written())
 			syscall.Kill(-pid, syscall.SIGKILL)
 		})
 	}
@@ -177,6 +189,7 @@ func (c *consumer) once(ctx context.Context, mayKill bool) {
 			c.bound += w - c.lastOK + 1
 			return
 		}
+		c.tr.logf("%s run %d exit %d", c.name, c.runs, ee.ExitCode())
 		if ee.ExitCode() == 75 {
 			// "Try again later", nothing committed: the lock was busy or
 			// eve.json was between logrotate's rename and its create.
@@ -252,11 +265,17 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 	if err := os.WriteFile(token, []byte("soak-token\n"), 0o600); err != nil {
 		return nil, err
 	}
+	tr, err := newTracer(filepath.Join(dir, "trace.log"))
+	if err != nil {
+		return nil, err
+	}
+	defer tr.close()
 	coll, err := startCollector(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer coll.close()
+	coll.tr = tr
 
 	rcpt := fmt.Sprintf("soak-%s-%d@sensor.test", cfg.Mode, time.Now().UnixNano())
 	digestArgs := []string{filepath.Join(cfg.Bin, CmdDigest), "-c", none, "--eve", live,
@@ -297,13 +316,15 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 	pres := newPresence(live)
 	rot := &rotator{bin: cfg.Logrotate, conf: conf, state: filepath.Join(dir, "logrotate.state"),
 		min: cfg.RotateMin, max: cfg.RotateMax, pres: pres, rng: rand.New(rand.NewPCG(cfg.Seed, 1))}
+	rot.tr, rot.w = tr, w
+	debug := []string{"--log-level", "debug"} // checkpoint decisions, for the trace
 	cons := []*consumer{
-		{name: CmdDigest, args: digestArgs},
-		{name: CmdTelemetry, args: telArgs},
-		{name: CmdWeekly, args: weeklyArgs},
+		{name: CmdDigest, args: append(digestArgs, debug...), state: filepath.Join(dir, "state-digest", CmdDigest+".state.json")},
+		{name: CmdTelemetry, args: append(telArgs, debug...), state: filepath.Join(dir, "state-telemetry", CmdTelemetry+".state.json")},
+		{name: CmdWeekly, args: append(weeklyArgs, debug...), state: filepath.Join(weeklyState, CmdWeekly+".state.json")},
 	}
 	for i, c := range cons {
-		c.env, c.w, c.kill = env, w, cfg.KillProb
+		c.env, c.w, c.kill, c.tr = env, w, cfg.KillProb, tr
 		c.rng = rand.New(rand.NewPCG(cfg.Seed, uint64(100+i)))
 	}
 
