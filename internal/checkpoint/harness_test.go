@@ -121,12 +121,13 @@ type runOpts struct {
 	fail    error // returned instead of committing
 	maxN    int   // stop after this many lines
 	noComit bool
+	now     func() time.Time // the run's clock; default time.Now
 }
 
 // run opens a session, collects the numbers, and commits unless told not to.
 func (w *world) run(o runOpts) ([]int, *Session, error) {
 	w.t.Helper()
-	s, err := Open(context.Background(), Config{Consumer: "test", Live: w.live, StateDir: w.state, Start: o.start})
+	s, err := Open(context.Background(), Config{Consumer: "test", Live: w.live, StateDir: w.state, Start: o.start, Now: o.now})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
 	"strings"
@@ -389,6 +390,37 @@ func TestLiveOnlyFragmentAfterCopytruncate(t *testing.T) {
 			w.gzip("eve.json.1") // logrotate compresses the copy: a new, recent file
 			w.appendN(w.live, 2)
 			w.expect(w.mustRun(runOpts{}), 8, 9)
+		})
+	}
+}
+
+// TestHostClockStepsBack: the host's clock was an hour ahead when a run
+// committed, then was stepped back (NTP), so every file written since has
+// an mtime before the saved commit time. Resuming must not depend on it,
+// neither from a position in a file nor from an empty eve.json (where the
+// state names the file before it instead of trusting mtimes).
+func TestHostClockStepsBack(t *testing.T) {
+	ahead := func() time.Time { return time.Now().Add(time.Hour) }
+	t.Run("position in a file", func(t *testing.T) {
+		w := newWorld(t)
+		w.appendN(w.live, 3)
+		w.expect(w.mustRun(runOpts{start: StartBeginning, now: ahead}), 1, 3)
+		w.appendN(w.live, 2)
+		w.rotate(true)
+		w.appendN(w.live, 2)
+		w.expect(w.mustRun(runOpts{}), 4, 7)
+	})
+	for _, compress := range []bool{false, true} {
+		t.Run(fmt.Sprintf("empty eve.json, compress=%v", compress), func(t *testing.T) {
+			w := newWorld(t)
+			w.appendN(w.live, 3)
+			w.rotate(true) // 1..3 are history, before the first run
+			w.expect(w.mustRun(runOpts{now: ahead}), 0, -1)
+			w.appendN(w.live, 3) // 4..6, after the commit
+			w.rotate(compress)
+			w.appendN(w.live, 2)
+			w.expect(w.mustRun(runOpts{}), 4, 8)
+			w.expect(w.mustRun(runOpts{}), 0, -1)
 		})
 	}
 }

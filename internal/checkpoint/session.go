@@ -228,22 +228,38 @@ func (s *Session) planResume() error {
 		s.stopAt = &p
 	}
 	if pos.Head == "" {
-		// Committed while the live file had no complete line: nothing was
-		// consumed. Read from the file we saw then (same dev/inode), or
-		// failing that from any file modified since, with a margin because
-		// file mtimes come from a coarser clock than time.Now.
-		s.first = len(s.cands) - 1
+		// Saved while the file read had no complete record: nothing of it
+		// was consumed, and every file newer than pos.After is unread.
+		s.first, s.firstOff = len(s.cands)-1, 0
+		if pos.After != "" {
+			for i, c := range s.cands[:len(s.cands)-1] {
+				if c.head == pos.After {
+					s.first = i + 1
+					s.setStart()
+					return nil
+				}
+			}
+		}
+		// No such file (an older state, or retention deleted it): find
+		// the file we saw then (same dev/inode), or failing that any file
+		// modified since, with a margin because file mtimes come from a
+		// coarser clock than time.Now.
 		upd, _ := time.Parse(time.RFC3339Nano, st.UpdatedAt)
+		if now := s.cfg.Now(); !upd.IsZero() && now.Before(upd.Add(-mtimeSlack)) {
+			s.log.Warn("the clock is behind the last commit and the file the checkpoint followed is gone; reading every rotated file again (duplicates rather than loss)",
+				"committed_at", st.UpdatedAt, "now", now.UTC().Format(time.RFC3339Nano))
+			upd = time.Time{}
+			s.first = 0
+		}
 		for i, c := range s.cands {
 			same := pos.Ino != 0 && c.dev == pos.Dev && c.ino == pos.Ino
 			recent := !upd.IsZero() && c.mtime.After(upd.Add(-mtimeSlack))
 			pending := s.stopAt != nil && c.head == s.stopAt.Head
 			if same || recent || pending {
-				s.first = i
+				s.first = min(s.first, i)
 				break
 			}
 		}
-		s.firstOff = 0
 		s.setStart()
 		return nil
 	}
@@ -634,8 +650,15 @@ func (s *Session) filePos(p Position) (FilePos, error) {
 	fp := FilePos{Head: c.head, HeadLen: c.headLen, FirstTS: c.firstTS, Offset: p.Offset,
 		Dev: c.dev, Ino: c.ino, Path: c.path, Size: c.size}
 	if c.head == "" {
-		// Nothing identifiable consumed yet (empty live file).
+		// Nothing identifiable consumed yet (empty live file). Name the
+		// file before it, so the next run knows where new files begin
+		// without comparing mtimes with a clock that may have moved.
 		fp.Offset = 0
+		for i, x := range s.cands {
+			if x == c && i > 0 {
+				fp.After = s.cands[i-1].head
+			}
+		}
 		return fp, nil
 	}
 	if p.Offset > 0 {

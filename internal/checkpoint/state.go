@@ -27,6 +27,10 @@ type FilePos struct {
 	Ino       uint64 `json:"ino,omitempty"`
 	Path      string `json:"path,omitempty"`
 	Size      int64  `json:"size,omitempty"`
+	// After, for a position in a file without an identity yet (Head ""):
+	// the identity of the newest rotated file when it was saved. Every
+	// file after that one is unread, whatever the clock or the inodes did.
+	After string `json:"after,omitempty"`
 }
 
 // Pending records a batch handed to the receiver but not yet committed, so
@@ -77,7 +81,7 @@ func DecodeState(b []byte, consumer, source string) (*State, error) {
 		return nil, fmt.Errorf("%w: position out of range", ErrCorrupt)
 	case st.Pos.Head == "" && st.Pos.Offset != 0:
 		return nil, fmt.Errorf("%w: offset without a file identity", ErrCorrupt)
-	case !isHexHash(st.Pos.Head) || !isHexHash(st.Pos.Anchor):
+	case !isHexHash(st.Pos.Head) || !isHexHash(st.Pos.Anchor) || !isHexHash(st.Pos.After):
 		return nil, fmt.Errorf("%w: head or anchor is not a SHA-256", ErrCorrupt)
 	}
 	return &st, nil
