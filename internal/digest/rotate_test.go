@@ -1,12 +1,15 @@
 package digest
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/suricron/suricron/internal/checkpoint"
 	"github.com/suricron/suricron/internal/mail/mailtest"
 	"github.com/suricron/suricron/internal/sharedtest"
 )
@@ -82,5 +85,45 @@ func TestRotationBetweenRunsLosesNothing(t *testing.T) {
 	}
 	if len(got) != len(want) {
 		t.Errorf("delivered %d distinct alerts, wrote %d", len(got), len(want))
+	}
+}
+
+// TestClockSteppedBackAcrossRotation: the command's clock (Deps.Now) was a
+// day ahead when it saved its state over an empty eve.json, then stepped
+// back to the true time; alerts written since are rotated away by the real
+// logrotate (compress: new inode, mtime earlier than the saved time). The
+// next run mails every one of them, once.
+func TestClockSteppedBackAcrossRotation(t *testing.T) {
+	bin := sharedtest.Logrotate(t)
+	srv := mailtest.Start(t, mailtest.Options{})
+	e := newEnv(t)
+	conf := filepath.Join(e.dir, "suricata.logrotate")
+	stanza := fmt.Sprintf("%s {\n\trotate 14\n\tmissingok\n\tcompress\n\tcreate\n}\n", e.eve)
+	if err := os.WriteFile(conf, []byte(stanza), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := e.config()
+	cfg.Mail.SMTP = srv.URL()
+	cfg.Start = checkpoint.StartEnd
+	d := e.deps()
+	d.Now = func() time.Time { return time.Now().Add(24 * time.Hour) }
+	if _, err := run(context.Background(), cfg, d); err != nil {
+		t.Fatal(err)
+	}
+	for sid := int64(1); sid <= 4; sid++ {
+		appendAlerts(t, e.eve, alert{sid: sid, sev: 2, src: "10.0.0.1", dst: "10.0.0.2", dport: 80})
+	}
+	out, err := exec.Command(bin, "-f", "-s", filepath.Join(e.dir, "logrotate.status"), conf).CombinedOutput()
+	if err != nil {
+		t.Fatalf("logrotate: %v\n%s", err, out)
+	}
+	appendAlerts(t, e.eve, alert{sid: 5, sev: 2, src: "10.0.0.1", dst: "10.0.0.2", dport: 80})
+	d.Now = time.Now // stepped back to the true time
+	res, err := run(context.Background(), cfg, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Alerts != 5 || len(srv.Messages()) != 1 {
+		t.Fatalf("%d alerts in %d mails after the clock stepped back, want 5 in 1\n%s", res.Alerts, len(srv.Messages()), e.logs.String())
 	}
 }
