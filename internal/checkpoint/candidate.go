@@ -43,6 +43,7 @@ type candidate struct {
 	ino     uint64
 	head    string // "" when the file has no complete first line yet
 	headLen int
+	nul     int // leading NUL bytes before the hashed head
 	firstTS string
 	tsTime  time.Time
 	suffix  suffixKey
@@ -113,6 +114,7 @@ func (c *candidate) identify() error {
 		}
 	}
 	buf = buf[:n]
+	c.nul = len(buf) - len(bytes.TrimLeft(buf, "\x00"))
 	c.head, c.headLen = headHash(buf)
 	c.firstTS, c.tsTime = firstTimestamp(buf)
 	return nil
@@ -323,13 +325,33 @@ func rotatedExist(globs []string) bool {
 	return false
 }
 
-// sameHead re-reads the first line through the open fd and reports whether
-// it still hashes to the identity computed at open.
+// sameHead re-reads the identity's bytes through the open fd and reports
+// whether they are still the ones hashed at open: the same NUL prefix, then
+// the same headLen bytes. It runs after every read of the live file, so it
+// reads those few KiB, not the whole identification window.
 func (c *candidate) sameHead() bool {
-	buf := make([]byte, tsWindow) // as much as identify read: leading NULs are skipped first
+	if c.head == "" {
+		h, _ := headHash(c.window())
+		return h == ""
+	}
+	buf := make([]byte, c.nul+c.headLen)
+	if n, _ := c.f.ReadAt(buf, 0); n < len(buf) {
+		return false
+	}
+	for _, b := range buf[:c.nul] {
+		if b != 0 {
+			return false
+		}
+	}
+	sum := sha256.Sum256(buf[c.nul : c.nul+c.headLen])
+	return hex.EncodeToString(sum[:]) == c.head
+}
+
+// window reads the identification window again (leading NULs included).
+func (c *candidate) window() []byte {
+	buf := make([]byte, tsWindow)
 	n, _ := c.f.ReadAt(buf, 0)
-	h, _ := headHash(buf[:n])
-	return h == c.head
+	return buf[:n]
 }
 
 func closeAll(cs []*candidate) {

@@ -424,3 +424,38 @@ func TestHostClockStepsBack(t *testing.T) {
 		})
 	}
 }
+
+// TestSameHead: the truncation guard's check after every read of eve.json
+// compares only the identity's bytes, so it must still tell every change
+// of the file's start from growth at its end.
+func TestSameHead(t *testing.T) {
+	w := newWorld(t)
+	rec := w.record(1) + w.record(2)
+	cases := []struct {
+		name, before, after string
+		same                bool
+	}{
+		{"unchanged", rec, rec, true},
+		{"appended", rec, rec + w.record(3), true},
+		{"truncated to nothing", rec, "", false},
+		{"truncated and rewritten", rec, w.record(3) + w.record(4), false},
+		{"same bytes after more NULs", "\x00\x00" + rec, "\x00\x00\x00" + rec, false},
+		{"NUL prefix kept", "\x00\x00" + rec, "\x00\x00" + rec + w.record(3), true},
+		{"first record cut short", rec, rec[:20], false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "eve.json")
+			os.WriteFile(p, []byte(tc.before), 0o644)
+			c, err := openCandidate(p, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.f.Close()
+			os.WriteFile(p, []byte(tc.after), 0o644) // truncates in place: same inode
+			if got := c.sameHead(); got != tc.same {
+				t.Errorf("sameHead = %v, want %v", got, tc.same)
+			}
+		})
+	}
+}
