@@ -88,7 +88,16 @@ func sleepJitter(ctx context.Context, max time.Duration) error {
 	if max <= 0 {
 		return nil
 	}
-	t := time.NewTimer(rand.N(max))
+	return Sleep(ctx, rand.N(max))
+}
+
+// Sleep waits for d or until ctx ends: the one interruptible wait of the
+// commands (jitter, retry back-off), so SIGTERM never waits out a delay.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:

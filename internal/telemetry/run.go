@@ -74,7 +74,7 @@ func (d *Deps) fill() {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	if d.Sleep == nil {
-		d.Sleep = SleepContext
+		d.Sleep = cli.Sleep
 	}
 	if d.Interfaces == nil {
 		d.Interfaces = homenet.InterfacePrefixes

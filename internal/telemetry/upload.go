@@ -373,21 +373,6 @@ func scrubErr(err error, token string) error {
 	return errors.New(strings.ReplaceAll(err.Error(), token, "[token]"))
 }
 
-// SleepContext waits for d or until ctx ends.
-func SleepContext(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // NewHTTPClient returns a client that keeps connections alive for
 // concurrency parallel requests, does not follow redirects (a POST must not
 // silently turn into a GET elsewhere) and times out each request.
