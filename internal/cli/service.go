@@ -18,7 +18,7 @@ type Service struct {
 	// MetricsFile is a top-level config key so that one file in
 	// node_exporter's textfile directory serves every command; each job
 	// replaces only its own samples there.
-	MetricsFile string `name:"metrics-file" help:"After each run, write Prometheus textfile-collector metrics (last run and success time, exit code, events, bad lines, sent/failed, rules, drop ratio) to this file, e.g. /var/lib/prometheus/node-exporter/suricron.prom. Several jobs may share one file." config:"metrics_file" placeholder:"FILE"`
+	MetricsFile string `name:"metrics-file" help:"After each run, write Prometheus textfile-collector metrics (last run and success time, exit code, events, bad lines, sent/failed, rules, drop ratio) to this file, e.g. suricron.prom in the node exporter's textfile directory. Several jobs may share one file." config:"metrics_file" placeholder:"FILE"`
 }
 
 // ServiceFlags lets Main find the group.
