@@ -49,7 +49,7 @@ soak: build
 	$(GO) run ./tools/soak -bin $(BIN) -duration $(SOAKTIME)
 
 update-golden:
-	$(GO) test ./... -run 'Golden|Script|Transcripts' -update
+	$(GO) test $$(grep -rl --include='*_test.go' 'flag.Bool("update"' . | xargs -n1 dirname | sort -u) -run 'Golden|Transcripts' -update
 
 # dist/suricron_<version>_amd64.deb: binaries, cron.d file, systemd units,
 # example config, sysusers file and the postinst that creates the user.
