@@ -158,6 +158,34 @@ func (w *world) run(o runOpts) ([]int, *Session, error) {
 	return got, s, nil
 }
 
+// open opens a session with the default start, for tests that drive
+// Lines, Prepare and Commit themselves.
+func (w *world) open() *Session {
+	w.t.Helper()
+	s, err := Open(context.Background(), Config{Consumer: "test", Live: w.live, StateDir: w.state})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return s
+}
+
+// numbers reads s to the end and returns the numbered records it handed
+// out (lines without "n", such as torn fragments, are left out).
+func numbers(t *testing.T, s *Session) []int {
+	t.Helper()
+	var got []int
+	err := s.Lines(context.Background(), func(l []byte, _ Position) error {
+		if n, err := jsonparser.GetInt(l, "n"); err == nil {
+			got = append(got, int(n))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
 func (w *world) mustRun(o runOpts) []int {
 	w.t.Helper()
 	got, _, err := w.run(o)

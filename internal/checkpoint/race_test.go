@@ -350,35 +350,15 @@ func TestLiveOnlyFragmentAfterCopytruncate(t *testing.T) {
 			if !pending {
 				w.expect(w.mustRun(runOpts{}), 4, 6)
 			} else {
-				s, err := Open(t.Context(), Config{Consumer: "test", Live: w.live, StateDir: w.state})
-				if err != nil {
-					t.Fatal(err)
-				}
-				var got []int
-				s.Lines(t.Context(), func(l []byte, _ Position) error {
-					if n, err := jsonparser.GetInt(l, "n"); err == nil {
-						got = append(got, int(n))
-					}
-					return nil
-				})
-				w.expect(got, 4, 6)
+				s := w.open()
+				w.expect(numbers(t, s), 4, 6)
 				id := s.BatchID(s.End())
 				if err := s.Prepare(s.End(), id); err != nil {
 					t.Fatal(err)
 				}
 				s.Close() // killed after the receiver acknowledged
-				s2, err := Open(t.Context(), Config{Consumer: "test", Live: w.live, StateDir: w.state})
-				if err != nil {
-					t.Fatal(err)
-				}
-				got = nil
-				s2.Lines(t.Context(), func(l []byte, _ Position) error {
-					if n, err := jsonparser.GetInt(l, "n"); err == nil {
-						got = append(got, int(n))
-					}
-					return nil
-				})
-				w.expect(got, 4, 6)
+				s2 := w.open()
+				w.expect(numbers(t, s2), 4, 6)
 				if s2.BatchID(s2.End()) != id {
 					t.Errorf("the resend got a new batch id")
 				}

@@ -19,21 +19,9 @@ import (
 // two runs, twice before the second run, and checks that the two mails
 // together hold every alert exactly once.
 func TestRotationBetweenRunsLosesNothing(t *testing.T) {
-	bin := sharedtest.Logrotate(t)
 	srv := mailtest.Start(t, mailtest.Options{})
 	e := newEnv(t)
-	conf := filepath.Join(e.dir, "suricata.logrotate")
-	stanza := fmt.Sprintf("%s {\n\trotate 14\n\tmissingok\n\tcompress\n\tcreate\n}\n", e.eve)
-	if err := os.WriteFile(conf, []byte(stanza), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rotate := func() {
-		t.Helper()
-		out, err := exec.Command(bin, "-f", "-s", filepath.Join(e.dir, "logrotate.status"), conf).CombinedOutput()
-		if err != nil {
-			t.Fatalf("logrotate: %v\n%s", err, out)
-		}
-	}
+	rotate := debianLogrotate(t, e)
 	sid := int64(100)
 	want := map[string]int64{}
 	write := func(n int) {
@@ -94,14 +82,9 @@ func TestRotationBetweenRunsLosesNothing(t *testing.T) {
 // logrotate (compress: new inode, mtime earlier than the saved time). The
 // next run mails every one of them, once.
 func TestClockSteppedBackAcrossRotation(t *testing.T) {
-	bin := sharedtest.Logrotate(t)
 	srv := mailtest.Start(t, mailtest.Options{})
 	e := newEnv(t)
-	conf := filepath.Join(e.dir, "suricata.logrotate")
-	stanza := fmt.Sprintf("%s {\n\trotate 14\n\tmissingok\n\tcompress\n\tcreate\n}\n", e.eve)
-	if err := os.WriteFile(conf, []byte(stanza), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	rotate := debianLogrotate(t, e)
 	cfg := e.config()
 	cfg.Mail.SMTP = srv.URL()
 	cfg.Start = checkpoint.StartEnd
@@ -113,10 +96,7 @@ func TestClockSteppedBackAcrossRotation(t *testing.T) {
 	for sid := int64(1); sid <= 4; sid++ {
 		appendAlerts(t, e.eve, alert{sid: sid, sev: 2, src: "10.0.0.1", dst: "10.0.0.2", dport: 80})
 	}
-	out, err := exec.Command(bin, "-f", "-s", filepath.Join(e.dir, "logrotate.status"), conf).CombinedOutput()
-	if err != nil {
-		t.Fatalf("logrotate: %v\n%s", err, out)
-	}
+	rotate()
 	appendAlerts(t, e.eve, alert{sid: 5, sev: 2, src: "10.0.0.1", dst: "10.0.0.2", dport: 80})
 	d.Now = time.Now // stepped back to the true time
 	res, err := run(context.Background(), cfg, d)
@@ -125,5 +105,25 @@ func TestClockSteppedBackAcrossRotation(t *testing.T) {
 	}
 	if res.Alerts != 5 || len(srv.Messages()) != 1 {
 		t.Fatalf("%d alerts in %d mails after the clock stepped back, want 5 in 1\n%s", res.Alerts, len(srv.Messages()), e.logs.String())
+	}
+}
+
+// debianLogrotate returns a function that runs the real logrotate on e's
+// eve.json with Debian's suricata stanza (rotate 14, compress, create, no
+// delaycompress), forced.
+func debianLogrotate(t *testing.T, e *env) func() {
+	t.Helper()
+	bin := sharedtest.Logrotate(t)
+	conf := filepath.Join(e.dir, "suricata.logrotate")
+	stanza := fmt.Sprintf("%s {\n\trotate 14\n\tmissingok\n\tcompress\n\tcreate\n}\n", e.eve)
+	if err := os.WriteFile(conf, []byte(stanza), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		t.Helper()
+		out, err := exec.Command(bin, "-f", "-s", filepath.Join(e.dir, "logrotate.status"), conf).CombinedOutput()
+		if err != nil {
+			t.Fatalf("logrotate: %v\n%s", err, out)
+		}
 	}
 }
