@@ -1,4 +1,4 @@
-package eve
+package eve_test
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/suricron/suricron/internal/eve"
 	"github.com/suricron/suricron/tools/evegen/gen"
 )
 
@@ -100,18 +101,18 @@ func BenchmarkAlertsPrefiltered(b *testing.B) {
 	b.SetBytes(fi.Size())
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		f, err := Open(path)
+		f, err := eve.Open(path)
 		if err != nil {
 			b.Fatal(err)
 		}
-		s := NewScanner(f.Reader, 0, 0)
+		s := eve.NewScanner(f.Reader, 0, 0)
 		var alerts int64
 		for s.Next() {
-			et, err := EventType(s.Line())
+			et, err := eve.EventType(s.Line())
 			if err != nil || !bytes.Equal(et, []byte("alert")) {
 				continue
 			}
-			ev, err := Parse(s.Line())
+			ev, err := eve.Parse(s.Line())
 			if err != nil {
 				continue
 			}
@@ -147,7 +148,7 @@ func BenchmarkAlertsEncodingJSON(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		s := NewScanner(f, 0, 0)
+		s := eve.NewScanner(f, 0, 0)
 		var alerts int64
 		for s.Next() {
 			var r rec

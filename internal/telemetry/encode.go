@@ -7,9 +7,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/buger/jsonparser"
+
+	"github.com/suricron/suricron/internal/eve"
 )
 
 // kind says how one allowed field is copied.
@@ -185,7 +186,7 @@ func (e *Encoder) appendObject(dst, obj []byte, fields []field, st *encState) ([
 		if n > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, fields[i].name)
+		dst = eve.AppendString(dst, fields[i].name)
 		dst = append(dst, ':')
 		var ok bool
 		var err error
@@ -283,21 +284,21 @@ func (e *Encoder) appendValue(dst, val []byte, vt jsonparser.ValueType, f field,
 				dst = appendMaskedAddr(dst, a)
 				return append(dst, '"'), true, nil
 			}
-			return appendString(dst, a.String()), true, nil
+			return eve.AppendString(dst, a.String()), true, nil
 		}
 		if st.serverLocal {
 			return dst, false, nil
 		}
-		return appendString(dst, scrubText(s, e.Local)), true, nil
+		return eve.AppendString(dst, scrubText(s, e.Local)), true, nil
 	case kServerText:
 		if st.serverLocal {
 			return dst, false, nil
 		}
-		return appendString(dst, scrubText(s, e.Local)), true, nil
+		return eve.AppendString(dst, scrubText(s, e.Local)), true, nil
 	case kRefer:
 		return e.appendRefer(dst, s, st)
 	default:
-		return appendString(dst, scrubText(s, e.Local)), true, nil
+		return eve.AppendString(dst, scrubText(s, e.Local)), true, nil
 	}
 }
 
@@ -340,7 +341,7 @@ func (e *Encoder) appendIPList(dst []byte, s string) ([]byte, bool, error) {
 			b = append(b, a.WithZone("").String()...)
 		}
 	}
-	return appendString(dst, string(b)), true, nil
+	return eve.AppendString(dst, string(b)), true, nil
 }
 
 // appendRefer keeps only scheme://host[:port] of a referer: its path and
@@ -377,7 +378,7 @@ func (e *Encoder) appendRefer(dst []byte, s string, st *encState) ([]byte, bool,
 	if port != "" {
 		out += ":" + port
 	}
-	return appendString(dst, out), true, nil
+	return eve.AppendString(dst, out), true, nil
 }
 
 // isHostname accepts DNS-like names only, so a mangled URL cannot smuggle
@@ -393,49 +394,4 @@ func isHostname(h string) bool {
 		}
 	}
 	return true
-}
-
-// appendString writes s as a JSON string: only '"', '\\' and control
-// characters are escaped (no HTML escaping, '/' stays '/'); invalid UTF-8
-// becomes U+FFFD so the output is always valid JSON.
-func appendString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/suricron/suricron/internal/eve"
 )
 
 const (
@@ -659,7 +661,7 @@ func (g *generator) emitAlert(ts int64, f *flow, sig *Signature, blocked bool, h
 				if i > 0 {
 					b = append(b, ',')
 				}
-				b = appendString(b, v)
+				b = eve.AppendString(b, v)
 			}
 			b = append(b, ']')
 		}
@@ -869,7 +871,7 @@ func (g *generator) emitDNS(ts int64, f *flow, name, rrtype string) error {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, a)
+			b = eve.AppendString(b, a)
 		}
 		b = append(b, ']', '}')
 	}

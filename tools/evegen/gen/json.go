@@ -3,7 +3,8 @@ package gen
 import (
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/suricron/suricron/internal/eve"
 )
 
 // The generator writes JSON by appending to a byte slice instead of using
@@ -12,52 +13,6 @@ import (
 // it is used to benchmark.
 
 const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string the way Suricata's JsonBuilder
-// does: quotes, backslashes and control characters escaped, other UTF-8 kept.
-// Invalid UTF-8 becomes U+FFFD so every line stays valid JSON.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				b = append(b, s[start:i]...)
-				b = append(b, `\ufffd`...)
-				i++
-				start = i
-				continue
-			}
-			i += size
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"':
-			b = append(b, '\\', '"')
-		case '\\':
-			b = append(b, '\\', '\\')
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		i++
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
 
 // appendKey appends `,"key":` (or `"key":` right after an opening brace).
 func appendKey(b []byte, key string) []byte {
@@ -70,7 +25,7 @@ func appendKey(b []byte, key string) []byte {
 }
 
 func appendStr(b []byte, key, v string) []byte {
-	return appendString(appendKey(b, key), v)
+	return eve.AppendString(appendKey(b, key), v)
 }
 
 func appendInt(b []byte, key string, v int64) []byte {
