@@ -6,10 +6,10 @@ package main
 import (
 	"context"
 	"os"
-	"time"
 
 	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/digest"
+	"github.com/suricron/suricron/internal/mail"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -19,14 +19,7 @@ type command struct {
 	cli.Common
 	cli.Service
 
-	To               []string      `help:"Recipient (repeatable)." default:"root@localhost" config:"mail.to" placeholder:"ADDR"`
-	From             string        `help:"Sender address (default suricron@<host name>)." config:"mail.from" placeholder:"ADDR"`
-	SMTP             string        `name:"smtp" help:"SMTP server URL: smtp://host:port (STARTTLS when offered; ?starttls=required to insist) or smtps://host:port. Default smtp://localhost:25." config:"mail.smtp" placeholder:"URL" xor:"transport"`
-	Sendmail         string        `help:"Pipe the message to this sendmail binary (PATH -t -i) instead of SMTP." config:"mail.sendmail" placeholder:"PATH" xor:"transport"`
-	SMTPUsername     string        `name:"smtp-username" help:"SMTP AUTH user (PLAIN or LOGIN, only over TLS)." config:"mail.username" placeholder:"USER"`
-	SMTPPasswordFile string        `name:"smtp-password-file" help:"File holding the SMTP AUTH password." config:"mail.password_file" placeholder:"FILE"`
-	SMTPCAFile       string        `name:"smtp-ca-file" help:"PEM CA file to verify the SMTP server's certificate instead of the system roots." config:"mail.ca_file" placeholder:"FILE"`
-	MailTimeout      time.Duration `name:"mail-timeout" help:"Limit for the whole delivery (SMTP session or sendmail run)." default:"60s" config:"mail.timeout"`
+	mail.Options
 
 	MinSeverity  int     `help:"Only alerts at least this severe: 1 (high) to 3 (low); 0 = all." default:"0" placeholder:"N"`
 	SID          []int64 `name:"sid" help:"Only these signature ids (repeatable)." placeholder:"N"`
@@ -45,10 +38,7 @@ func (c *command) Run(ctx context.Context, env *cli.Env) error {
 		Eve: c.Eve, Rotated: c.Rotated, StateDir: c.StateDir, Start: c.Start, ResetState: c.ResetState, DryRun: c.DryRun,
 		MinSeverity: c.MinSeverity, SIDs: c.SID, ExcludeSIDs: c.ExcludeSID, Match: c.Match,
 		SuppressFile: c.SuppressFile, MaxGroups: c.MaxGroups, LinkTemplate: c.LinkTemplate,
-		Mail: digest.MailConfig{
-			To: c.To, From: c.From, SMTP: c.SMTP, Sendmail: c.Sendmail, Username: c.SMTPUsername,
-			PasswordFile: c.SMTPPasswordFile, CAFile: c.SMTPCAFile, Timeout: c.MailTimeout,
-		},
+		Mail: c.Options,
 	}, digest.Deps{Stdout: env.Stdout, Logger: env.Logger, Metrics: env.Metrics})
 }
 

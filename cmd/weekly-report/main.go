@@ -29,15 +29,8 @@ type command struct {
 	Out    string   `help:"Write the report to this file (atomically) instead of stdout." placeholder:"FILE"`
 	Top    int      `help:"Rows per table." default:"20" placeholder:"N"`
 
-	Mail             bool          `help:"Mail the report as HTML with inline charts (prints nothing unless --out is given)."`
-	To               []string      `help:"Recipient (repeatable)." default:"root@localhost" config:"mail.to" placeholder:"ADDR"`
-	From             string        `help:"Sender address (default suricron@<host name>)." config:"mail.from" placeholder:"ADDR"`
-	SMTP             string        `name:"smtp" help:"SMTP server URL: smtp://host:port (STARTTLS when offered; ?starttls=required to insist) or smtps://host:port. Default smtp://localhost:25." config:"mail.smtp" placeholder:"URL" xor:"transport"`
-	Sendmail         string        `help:"Pipe the message to this sendmail binary (PATH -t -i) instead of SMTP." config:"mail.sendmail" placeholder:"PATH" xor:"transport"`
-	SMTPUsername     string        `name:"smtp-username" help:"SMTP AUTH user (PLAIN or LOGIN, only over TLS)." config:"mail.username" placeholder:"USER"`
-	SMTPPasswordFile string        `name:"smtp-password-file" help:"File holding the SMTP AUTH password." config:"mail.password_file" placeholder:"FILE"`
-	SMTPCAFile       string        `name:"smtp-ca-file" help:"PEM CA file to verify the SMTP server's certificate instead of the system roots." config:"mail.ca_file" placeholder:"FILE"`
-	MailTimeout      time.Duration `name:"mail-timeout" help:"Limit for the whole delivery (SMTP session or sendmail run)." default:"60s" config:"mail.timeout"`
+	Mail bool `help:"Mail the report as HTML with inline charts (prints nothing unless --out is given)."`
+	mail.Options
 
 	HomeNet       string `help:"HOME_NET: a CIDR list or Suricata address expression (default: RFC 1918, ULA and link-local)." placeholder:"CIDR,…"`
 	SuricataYAML  string `name:"suricata-yaml" help:"Take HOME_NET from this suricata.yaml." placeholder:"FILE"`
@@ -80,16 +73,9 @@ func (c *command) Run(ctx context.Context, env *cli.Env) error {
 	}
 	deps := report.Deps{Now: func() time.Time { return now }, Hostname: host, Stdout: env.Stdout, Logger: env.Logger, Metrics: env.Metrics}
 	if c.Mail {
-		mc := mail.Config{SMTP: c.SMTP, Sendmail: c.Sendmail, Username: c.SMTPUsername, CAFile: c.SMTPCAFile,
-			Timeout: c.MailTimeout, HELO: "", Logger: env.Logger}
-		if c.SMTPPasswordFile != "" {
-			if mc.Password, err = cli.ReadSecret(c.SMTPPasswordFile); err != nil {
-				return err
-			}
-		}
-		s, err := mail.NewSender(mc)
+		s, err := c.Options.NewSender(env.Logger)
 		if err != nil {
-			return cli.Usage(err)
+			return err
 		}
 		deps.Sender = s
 	}

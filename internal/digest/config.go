@@ -39,19 +39,7 @@ type Config struct {
 	MaxGroups    int    // groups listed in the mail; the rest are summarised
 	LinkTemplate string // per-group URL, see ParseLinkTemplate
 
-	Mail MailConfig
-}
-
-// MailConfig is the [mail] table shared with weekly-report.
-type MailConfig struct {
-	To           []string
-	From         string // default suricron@<host>
-	SMTP         string // smtp:// or smtps:// URL; default mail.DefaultSMTP
-	Sendmail     string // path; excludes SMTP
-	Username     string
-	PasswordFile string
-	CAFile       string
-	Timeout      time.Duration
+	Mail mail.Options
 }
 
 // Deps are the outside world, injected so that tests run Run in-process

@@ -54,7 +54,7 @@ func run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 	if sender == nil {
 		// Built for --dry-run too, so that a dry run checks the transport
 		// settings; it connects to nothing until Send.
-		if sender, err = newSender(cfg.Mail, log); err != nil {
+		if sender, err = cfg.Mail.NewSender(log); err != nil {
 			return nil, err
 		}
 	}
@@ -162,23 +162,6 @@ func run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 	}
 	logSummary(log, cfg, res, st)
 	return res, nil
-}
-
-func newSender(mc MailConfig, log *slog.Logger) (mail.Sender, error) {
-	c := mail.Config{SMTP: mc.SMTP, Sendmail: mc.Sendmail, Username: mc.Username,
-		CAFile: mc.CAFile, Timeout: mc.Timeout, Logger: log}
-	if mc.PasswordFile != "" {
-		pw, err := cli.ReadSecret(mc.PasswordFile)
-		if err != nil {
-			return nil, fmt.Errorf("--smtp-password-file: %w", err)
-		}
-		c.Password = pw
-	}
-	s, err := mail.NewSender(c)
-	if err != nil {
-		return nil, cli.Usage(err)
-	}
-	return s, nil
 }
 
 func buildReport(ag *aggregator, set *settings, host string, res *Result, st checkpoint.Stats, cfg Config) *report {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/suricron/suricron/internal/checkpoint"
+	"github.com/suricron/suricron/internal/mail"
 )
 
 // testNow is the fixed clock of every in-process run.
@@ -95,7 +96,7 @@ func newEnv(t testing.TB) *env {
 
 func (e *env) config() Config {
 	return Config{Eve: e.eve, StateDir: e.state, Start: checkpoint.StartBeginning,
-		Mail: MailConfig{To: []string{"soc@example.org"}, From: "suricron@sensor1.example", Timeout: 5 * time.Second}}
+		Mail: mail.Options{To: []string{"soc@example.org"}, From: "suricron@sensor1.example", Timeout: 5 * time.Second}}
 }
 
 func (e *env) deps() Deps {

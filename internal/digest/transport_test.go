@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/mail"
 	"github.com/suricron/suricron/internal/mail/mailtest"
 )
 
@@ -56,34 +57,34 @@ func TestSTARTTLSAndAuth(t *testing.T) {
 // 75 and leaves the checkpoint where it was; the next run against a working
 // server delivers the same batch, with every alert in it.
 func TestTemporaryFailuresKeepState(t *testing.T) {
-	failing := map[string]func(t *testing.T, dir string) MailConfig{
-		"4xx on RCPT": func(t *testing.T, _ string) MailConfig {
-			return MailConfig{SMTP: mailtest.Start(t, mailtest.Options{RcptReply: 450}).URL()}
+	failing := map[string]func(t *testing.T, dir string) mail.Options{
+		"4xx on RCPT": func(t *testing.T, _ string) mail.Options {
+			return mail.Options{SMTP: mailtest.Start(t, mailtest.Options{RcptReply: 450}).URL()}
 		},
-		"5xx on DATA": func(t *testing.T, _ string) MailConfig {
-			return MailConfig{SMTP: mailtest.Start(t, mailtest.Options{DataReply: 554}).URL()}
+		"5xx on DATA": func(t *testing.T, _ string) mail.Options {
+			return mail.Options{SMTP: mailtest.Start(t, mailtest.Options{DataReply: 554}).URL()}
 		},
-		"4xx on MAIL": func(t *testing.T, _ string) MailConfig {
-			return MailConfig{SMTP: mailtest.Start(t, mailtest.Options{MailReply: 421}).URL()}
+		"4xx on MAIL": func(t *testing.T, _ string) mail.Options {
+			return mail.Options{SMTP: mailtest.Start(t, mailtest.Options{MailReply: 421}).URL()}
 		},
-		"hanging server": func(t *testing.T, _ string) MailConfig {
-			return MailConfig{SMTP: mailtest.Start(t, mailtest.Options{Hang: true}).URL(), Timeout: time.Second}
+		"hanging server": func(t *testing.T, _ string) mail.Options {
+			return mail.Options{SMTP: mailtest.Start(t, mailtest.Options{Hang: true}).URL(), Timeout: time.Second}
 		},
-		"nothing listening": func(t *testing.T, _ string) MailConfig {
+		"nothing listening": func(t *testing.T, _ string) mail.Options {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)
 			}
 			addr := ln.Addr().String()
 			ln.Close()
-			return MailConfig{SMTP: "smtp://" + addr}
+			return mail.Options{SMTP: "smtp://" + addr}
 		},
-		"sendmail exits 75": func(t *testing.T, dir string) MailConfig {
+		"sendmail exits 75": func(t *testing.T, dir string) mail.Options {
 			p := filepath.Join(dir, "sendmail-fail")
 			if err := os.WriteFile(p, []byte("#!/bin/sh\ncat >/dev/null\necho 'queue full' >&2\nexit 75\n"), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			return MailConfig{Sendmail: p}
+			return mail.Options{Sendmail: p}
 		},
 	}
 	for name, mk := range failing {
