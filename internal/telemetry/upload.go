@@ -224,35 +224,28 @@ func (u *Uploader) zstd(b []byte) ([]byte, string, error) {
 
 func compressBody(b []byte, method string) ([]byte, string, error) {
 	var buf bytes.Buffer
+	var zw io.WriteCloser
+	var err error
 	switch method {
 	case "", "none":
 		return b, "", nil
 	case "gzip":
-		zw, err := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
-		if err != nil {
-			return nil, "", err
-		}
-		if _, err := zw.Write(b); err != nil {
-			return nil, "", err
-		}
-		if err := zw.Close(); err != nil {
-			return nil, "", err
-		}
-		return buf.Bytes(), "gzip", nil
+		zw, err = gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
 	case "zstd":
-		zw, err := zstd.NewWriter(&buf, zstd.WithEncoderConcurrency(1))
-		if err != nil {
-			return nil, "", err
-		}
-		if _, err := zw.Write(b); err != nil {
-			return nil, "", err
-		}
-		if err := zw.Close(); err != nil {
-			return nil, "", err
-		}
-		return buf.Bytes(), "zstd", nil
+		zw, err = zstd.NewWriter(&buf, zstd.WithEncoderConcurrency(1))
+	default:
+		return nil, "", fmt.Errorf("unknown compression %q (gzip, zstd, none)", method)
 	}
-	return nil, "", fmt.Errorf("unknown compression %q (gzip, zstd, none)", method)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := zw.Write(b); err != nil {
+		return nil, "", err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), method, nil
 }
 
 // send performs one request with retries. build must return a fresh
