@@ -302,10 +302,7 @@ func TestPendingBatchIsResentIdentically(t *testing.T) { // §7.25
 	w.appendN(w.live, 2)
 	w.mustRun(runOpts{start: StartBeginning})
 	w.appendN(w.live, 3)
-	s, err := Open(t.Context(), Config{Consumer: "test", Live: w.live, StateDir: w.state})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := w.open()
 	s.Lines(t.Context(), func([]byte, Position) error { return nil })
 	id := s.BatchID(s.End())
 	if err := s.Prepare(s.End(), id); err != nil {
@@ -386,11 +383,8 @@ func TestGapWhenCheckpointedFileDeleted(t *testing.T) { // §7.18, §7.29
 func TestLockBusy(t *testing.T) { // §7.30
 	w := newWorld(t)
 	w.appendN(w.live, 1)
-	s, err := Open(t.Context(), Config{Consumer: "test", Live: w.live, StateDir: w.state})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _, err = w.run(runOpts{})
+	s := w.open()
+	_, _, err := w.run(runOpts{})
 	if cli.ExitCode(err) != cli.ExitTempFail || !errors.Is(err, ErrLocked) {
 		t.Errorf("second run: %v (exit %d)", err, cli.ExitCode(err))
 	}
@@ -412,10 +406,7 @@ func TestRotationDuringRun(t *testing.T) { // §7.33
 	w.appendN(w.live, 2)
 	w.mustRun(runOpts{start: StartBeginning})
 	w.appendN(w.live, 3)
-	s, err := Open(t.Context(), Config{Consumer: "test", Live: w.live, StateDir: w.state})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := w.open()
 	w.rotate(false) // after open, before reading
 	w.appendN(filepath.Join(w.dir, "eve.json.1"), 1)
 	w.appendN(w.live, 1)

@@ -63,10 +63,7 @@ func TestCopytruncateRegrowDuringRun(t *testing.T) {
 	w.appendN(w.live, 3)
 	w.mustRun(runOpts{start: StartBeginning})
 	w.appendN(w.live, 3)
-	s, err := Open(t.Context(), Config{Consumer: "test", Live: w.live, StateDir: w.state})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := w.open()
 	var n int
 	s.Lines(t.Context(), func([]byte, Position) error { n++; return nil })
 	b, _ := os.ReadFile(w.live)
@@ -96,10 +93,7 @@ func TestPendingPastCopyEnd(t *testing.T) {
 	w.appendN(w.live, 3)
 	b, _ := os.ReadFile(w.live) // logrotate copies here...
 	w.appendN(w.live, 2)        // ...these two land in the window
-	s, err := Open(t.Context(), Config{Consumer: "test", Live: w.live, StateDir: w.state})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := w.open()
 	s.Lines(t.Context(), func([]byte, Position) error { return nil })
 	id := s.BatchID(s.End())
 	if err := s.Prepare(s.End(), id); err != nil {
@@ -110,10 +104,7 @@ func TestPendingPastCopyEnd(t *testing.T) {
 	os.Truncate(w.live, 0) // ...and truncates
 	w.clock = w.clock.Add(3600e9)
 	w.appendN(w.live, 2)
-	s2, err := Open(t.Context(), Config{Consumer: "test", Live: w.live, StateDir: w.state})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s2 := w.open()
 	var got []int
 	s2.Lines(t.Context(), func(l []byte, _ Position) error {
 		n, _ := jsonparser.GetInt(l, "n")
@@ -140,10 +131,7 @@ func TestTruncatedWhileReading(t *testing.T) {
 	w.appendN(w.live, 2)
 	w.mustRun(runOpts{start: StartBeginning})
 	w.appendN(w.live, 15000) // ~2 MB: more than one 1 MiB read
-	s, err := Open(t.Context(), Config{Consumer: "test", Live: w.live, StateDir: w.state})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := w.open()
 	var got []int
 	truncated := false
 	s.Lines(t.Context(), func(l []byte, _ Position) error {
@@ -207,20 +195,14 @@ func TestPendingResendTruncatedMidway(t *testing.T) {
 	w.appendN(w.live, 2)
 	w.mustRun(runOpts{start: StartBeginning})
 	w.appendN(w.live, 15000)
-	s, err := Open(t.Context(), Config{Consumer: "test", Live: w.live, StateDir: w.state})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := w.open()
 	s.Lines(t.Context(), func([]byte, Position) error { return nil })
 	id := s.BatchID(s.End())
 	if err := s.Prepare(s.End(), id); err != nil {
 		t.Fatal(err)
 	}
 	s.Close() // killed after delivery
-	s2, err := Open(t.Context(), Config{Consumer: "test", Live: w.live, StateDir: w.state})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s2 := w.open()
 	var got []int
 	s2.Lines(t.Context(), func(l []byte, _ Position) error {
 		n, err := jsonparser.GetInt(l, "n")
