@@ -23,11 +23,8 @@ import (
 // delivered message back from the catch-all Maildir and checks that every
 // alert written is in it exactly once.
 func TestPostfixEndToEnd(t *testing.T) {
-	if os.Getenv("SURICRON_POSTFIX") != "1" {
-		t.Skip("set SURICRON_POSTFIX=1 after tools/mta/postfix-start.sh to run against postfix")
-	}
-	maildir := envOr("SURICRON_POSTFIX_MAILDIR", "/home/suricron-mail/Maildir")
-	caFile := envOr("SURICRON_POSTFIX_CA", "/etc/postfix/suricron/ca.pem")
+	mta := mailtest.RequirePostfix(t)
+	maildir := mta.Maildir
 
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "alert-digest")
@@ -42,8 +39,8 @@ func TestPostfixEndToEnd(t *testing.T) {
 	if err := os.WriteFile(eve, []byte(`{"timestamp":"2025-06-01T11:00:00.000000+0200","event_type":"flow","src_ip":"10.0.0.1","dest_ip":"10.0.0.2"}`+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	base := []string{"--eve", eve, "--state-dir", state, "--smtp", "smtp://127.0.0.1:25?starttls=required",
-		"--smtp-ca-file", caFile, "--from", "suricron@sensor.test", "--max-groups", "1000", "--mail-timeout", "20s"}
+	base := []string{"--eve", eve, "--state-dir", state, "--smtp", mta.URL,
+		"--smtp-ca-file", mta.CAFile, "--from", "suricron@sensor.test", "--max-groups", "1000", "--mail-timeout", "20s"}
 	runBin(t, bin, 0, append(base, "--to", "nobody@sensor.test")...)
 
 	want := map[string]int64{}
@@ -146,13 +143,6 @@ func TestPostfixEndToEnd(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d messages for %s, want 1", n, rcpt)
 	}
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }
 
 func runBin(t *testing.T, bin string, wantCode int, args ...string) []byte {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,38 +12,16 @@ import (
 	"github.com/suricron/suricron/internal/mail/mailtest"
 )
 
-// Environment of the real-MTA test.
-//
-//	SURICRON_POSTFIX=1             run it (CI sets it after tools/mta/postfix-start.sh);
-//	                               otherwise the test skips
-//	SURICRON_POSTFIX_MAILDIR=DIR   the catch-all Maildir the script printed
-//	                               (default /home/suricron-mail/Maildir)
-//	SURICRON_POSTFIX_CA=FILE       the test CA the script made for postfix's
-//	                               certificate (default /etc/postfix/suricron/ca.pem)
-//	SURICRON_POSTFIX_SENDMAIL=PATH postfix's sendmail (default /usr/sbin/sendmail)
-const (
-	postfixEnv        = "SURICRON_POSTFIX"
-	defaultPostfixDir = "/home/suricron-mail/Maildir"
-	defaultPostfixCA  = "/etc/postfix/suricron/ca.pem"
-)
+// The real-MTA tests' environment is documented at mailtest.Postfix.
 
 var tlsProtoRe = regexp.MustCompile(`with [A-Z0-9]*SMTPSA? `)
-
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
-}
 
 // TestPostfixDelivery sends through a real postfix on 127.0.0.1:25 (plain,
 // STARTTLS verified against the test CA, and its sendmail binary) and
 // reads each message back from the Maildir.
 func TestPostfixDelivery(t *testing.T) {
-	if os.Getenv(postfixEnv) != "1" {
-		t.Skipf("set %s=1 after running tools/mta/postfix-start.sh", postfixEnv)
-	}
-	maildir := envOr("SURICRON_POSTFIX_MAILDIR", defaultPostfixDir)
+	mta := mailtest.RequirePostfix(t)
+	maildir := mta.Maildir
 	pngData := tinyPNG(t)
 
 	tests := []struct {
@@ -54,9 +31,9 @@ func TestPostfixDelivery(t *testing.T) {
 	}{
 		{name: "smtp loopback", cfg: Config{SMTP: "smtp://127.0.0.1:25"}},
 		{name: "smtp starttls required", cfg: Config{
-			SMTP: "smtp://127.0.0.1:25?starttls=required", CAFile: envOr("SURICRON_POSTFIX_CA", defaultPostfixCA),
+			SMTP: mta.URL, CAFile: mta.CAFile,
 		}, wantTLS: true},
-		{name: "sendmail", cfg: Config{Sendmail: envOr("SURICRON_POSTFIX_SENDMAIL", "/usr/sbin/sendmail")}},
+		{name: "sendmail", cfg: Config{Sendmail: mta.Sendmail}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

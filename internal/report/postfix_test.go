@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,25 +11,15 @@ import (
 	"github.com/suricron/suricron/internal/mail/mailtest"
 )
 
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
-}
-
 // TestPostfixReportMail sends the HTML report through a real postfix on
 // 127.0.0.1:25 (STARTTLS verified against the test CA) and decodes the
 // delivered PNG parts. CI sets SURICRON_POSTFIX=1 after running
 // tools/mta/postfix-start.sh; SURICRON_POSTFIX_MAILDIR and
 // SURICRON_POSTFIX_CA override the script's defaults.
 func TestPostfixReportMail(t *testing.T) {
-	if os.Getenv("SURICRON_POSTFIX") != "1" {
-		t.Skip("set SURICRON_POSTFIX=1 after running tools/mta/postfix-start.sh")
-	}
-	maildir := envOr("SURICRON_POSTFIX_MAILDIR", "/home/suricron-mail/Maildir")
-	sender, err := mail.NewSender(mail.Config{SMTP: "smtp://127.0.0.1:25?starttls=required",
-		CAFile: envOr("SURICRON_POSTFIX_CA", "/etc/postfix/suricron/ca.pem"), Timeout: 30 * time.Second})
+	mta := mailtest.RequirePostfix(t)
+	maildir := mta.Maildir
+	sender, err := mail.NewSender(mail.Config{SMTP: mta.URL, CAFile: mta.CAFile, Timeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/suricron/suricron/internal/mail/mailtest"
 	"github.com/suricron/suricron/tools/soak/soak"
 )
 
@@ -47,12 +48,8 @@ func main() {
 		fatal(err)
 	}
 	var smtp *soak.SMTP
-	if os.Getenv("SURICRON_POSTFIX") == "1" {
-		smtp = &soak.SMTP{
-			URL:     "smtp://127.0.0.1:25?starttls=required",
-			CAFile:  envOr("SURICRON_POSTFIX_CA", "/etc/postfix/suricron/ca.pem"),
-			Maildir: envOr("SURICRON_POSTFIX_MAILDIR", "/home/suricron-mail/Maildir"),
-		}
+	if mta, ok := mailtest.PostfixFromEnv(); ok {
+		smtp = &soak.SMTP{URL: mta.URL, CAFile: mta.CAFile, Maildir: mta.Maildir}
 	}
 	ms := strings.Split(*modes, ",")
 	per := *total / time.Duration(len(ms))
@@ -87,13 +84,6 @@ func main() {
 		os.RemoveAll(dir)
 	}
 	fmt.Println("soak: OK (lost = 0 for every command)")
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }
 
 func fatal(err error) {
