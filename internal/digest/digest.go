@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/suricron/suricron/internal/printable"
 	"log/slog"
 	"strconv"
 	"time"
@@ -191,14 +192,14 @@ func buildReport(ag *aggregator, set *settings, host string, res *Result, st che
 		}
 	}
 	if n := res.Excluded[bySuppress]; n > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%s suppressed by %s.", plural(n, "alert", "alerts"), Printable(cfg.SuppressFile)))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s suppressed by %s.", plural(n, "alert", "alerts"), printable.String(cfg.SuppressFile)))
 	}
 	if n := res.Excluded[bySeverity] + res.Excluded[bySID] + res.Excluded[byMatch]; n > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%s left out by the severity, sid or signature filters.", plural(n, "alert", "alerts")))
 	}
 	if set.filter.suppress != nil {
 		for _, le := range set.filter.suppress.Errors {
-			rep.Notes = append(rep.Notes, fmt.Sprintf("suppress file %s line %d ignored: %s", Printable(cfg.SuppressFile), le.Line, Printable(le.Err.Error())))
+			rep.Notes = append(rep.Notes, fmt.Sprintf("suppress file %s line %d ignored: %s", printable.String(cfg.SuppressFile), le.Line, printable.String(le.Err.Error())))
 		}
 	}
 	if res.BadLines > 0 {

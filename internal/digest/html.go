@@ -2,6 +2,7 @@ package digest
 
 import (
 	"fmt"
+	"github.com/suricron/suricron/internal/printable"
 	"html/template"
 	"strings"
 )
@@ -70,7 +71,7 @@ func sevText(s int) template.CSS {
 
 func (r *report) htmlBody() (string, error) {
 	t, err := template.New("digest").Funcs(template.FuncMap{
-		"sevColor": sevColor, "sevText": sevText, "sevLabel": sevLabel, "printable": Printable,
+		"sevColor": sevColor, "sevText": sevText, "sevLabel": sevLabel, "printable": printable.String,
 	}).Parse(htmlTemplate)
 	if err != nil {
 		return "", fmt.Errorf("html template: %w", err)

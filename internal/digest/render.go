@@ -2,6 +2,7 @@ package digest
 
 import (
 	"fmt"
+	"github.com/suricron/suricron/internal/printable"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -16,7 +17,7 @@ import (
 const timeLayout = "2006-01-02 15:04:05 -0700"
 
 // report is one digest, ready to render. Every string from eve.json in it
-// has been through Printable.
+// has been through printable.String.
 type report struct {
 	Host       string
 	Batch      string
@@ -88,11 +89,11 @@ func portsString(g *Group) string {
 
 func newGroupView(g *Group, link *LinkTemplate) groupView {
 	v := groupView{
-		Count: g.Count, SID: g.SID, Signature: Printable(g.Signature),
+		Count: g.Count, SID: g.SID, Signature: printable.String(g.Signature),
 		Src: addrString(g.Src), Dst: addrString(g.Dst),
 		Severity: g.Severity, SevLabel: sevLabel(g.Severity),
 		Ports: portsString(g), First: g.First.Format(timeLayout), Last: g.Last.Format(timeLayout),
-		Category: Printable(g.Category),
+		Category: printable.String(g.Category),
 	}
 	if link != nil {
 		v.Link = link.URL(g)
@@ -104,7 +105,7 @@ func newGroupView(g *Group, link *LinkTemplate) groupView {
 // filters and scripts can match it.
 func (r *report) subject() string {
 	return fmt.Sprintf("[suricron] %s: %d alerts, %d signatures (%d high)",
-		Printable(r.Host), r.Alerts, r.Signatures, r.High)
+		printable.String(r.Host), r.Alerts, r.Signatures, r.High)
 }
 
 // thousands formats a count with thousands separators (5,120).

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/suricron/suricron/internal/printable"
 	"io"
 	"net/netip"
 	"os"
@@ -198,7 +199,7 @@ func clip(s string) string {
 	if len(s) > max {
 		s = s[:max] + "…"
 	}
-	return Printable(s)
+	return printable.String(s)
 }
 
 // Expired reports whether the rule no longer applies at now.

@@ -3,6 +3,7 @@ package digest
 import (
 	"bytes"
 	"fmt"
+	"github.com/suricron/suricron/internal/printable"
 	"strconv"
 	"strings"
 
@@ -16,7 +17,7 @@ import (
 // columns follow.
 func (r *report) textBody() (string, error) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Suricata alert digest for %s\n\n", Printable(r.Host))
+	fmt.Fprintf(&b, "Suricata alert digest for %s\n\n", printable.String(r.Host))
 	b.WriteString(r.headline() + "\n")
 	for _, n := range r.Notes {
 		b.WriteString("Note: " + n + "\n")
@@ -41,7 +42,7 @@ func (r *report) textBody() (string, error) {
 	rows = rows[:0]
 	for _, s := range r.Sigs {
 		rows = append(rows, []string{strconv.FormatInt(s.Count, 10), strconv.FormatInt(s.SID, 10),
-			Printable(s.Signature), sevLabel(s.Severity), strconv.Itoa(s.Groups)})
+			printable.String(s.Signature), sevLabel(s.Severity), strconv.Itoa(s.Groups)})
 	}
 	err = writeTable(&b, []string{"ALERTS", "SID", "SIGNATURE", "SEVERITY", "GROUPS"},
 		[]tw.Align{tw.AlignRight, tw.AlignRight, tw.AlignLeft, tw.AlignLeft, tw.AlignRight}, rows)
@@ -63,7 +64,7 @@ func (r *report) textBody() (string, error) {
 		}
 		fmt.Fprintf(&b, "%d %s -> %s\n  %s\n", g.SID, g.Src, g.Dst, g.Link)
 	}
-	fmt.Fprintf(&b, "\n-- \nsuricron alert-digest on %s, batch %s\n", Printable(r.Host), r.Batch)
+	fmt.Fprintf(&b, "\n-- \nsuricron alert-digest on %s, batch %s\n", printable.String(r.Host), r.Batch)
 	return b.String(), nil
 }
 

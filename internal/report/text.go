@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"github.com/suricron/suricron/internal/printable"
 	"io"
 	"maps"
 	"slices"
@@ -23,42 +24,8 @@ const Width = 100
 // sigWidth leaves the other columns of the signature table room inside Width.
 const sigWidth = 52
 
-// cleanText makes an eve string safe for a terminal: control characters
-// (C0, DEL, C1 — which includes ESC and CSI, so no escape sequence survives)
-// become visible \xNN, and invalid UTF-8 becomes U+FFFD.
-func cleanText(s string) string {
-	clean := true
-	for _, r := range s {
-		if r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == utf8.RuneError || r == '\u2028' || r == '\u2029' ||
-			(r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for i, r := range s {
-		switch {
-		case r == utf8.RuneError:
-			if _, n := utf8.DecodeRuneInString(s[i:]); n == 1 {
-				b.WriteRune('\uFFFD')
-			} else {
-				b.WriteRune(r)
-			}
-		case r < 0x20 || (r >= 0x7f && r <= 0x9f):
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r == '\u2028' || r == '\u2029' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069'):
-			// Line separators and bidi overrides can reorder or split
-			// what the reader sees.
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// cleanText makes an eve string safe for a terminal (see package printable).
+func cleanText(s string) string { return printable.String(s) }
 
 // cut shortens s to n runes with an ellipsis.
 func cut(s string, n int) string {
