@@ -17,9 +17,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/suricron/suricron/internal/atomicfile"
+	"github.com/suricron/suricron/internal/lock"
 )
 
 // Kind is the Prometheus metric type written on the # TYPE line.
@@ -249,11 +249,14 @@ func (r *Registry) WriteFile(path string) (err error) {
 	if r == nil {
 		return nil
 	}
-	unlock, err := lockFile(path + ".lock")
+	// Waited for, not tried: a write takes milliseconds. Opened read-only
+	// (internal/lock.Wait) so that a lock file left by root after a manual
+	// run still works for the service user.
+	l, err := lock.Wait(path+".lock", 0o644)
 	if err != nil {
 		return fmt.Errorf("metrics file: %w", err)
 	}
-	defer unlock()
+	defer l.Unlock()
 	other, err := readForeign(path, r.constant)
 	if err != nil {
 		return fmt.Errorf("metrics file: %w", err)
@@ -267,21 +270,6 @@ func (r *Registry) WriteFile(path string) (err error) {
 		return fmt.Errorf("metrics file: %w", err)
 	}
 	return nil
-}
-
-// lockFile takes an exclusive flock, waiting for another writer (a write
-// takes milliseconds). The file is opened read-only so that a lock file
-// left by root after a manual run still works for the service user.
-func lockFile(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() { f.Close() }, nil // closing releases the lock
 }
 
 // readForeign parses an earlier file and keeps what does not belong to
