@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/suricron/suricron/internal/atomicfile"
 	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/eve"
 )
@@ -122,8 +123,11 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 	cfg.Globs = append(cfg.Globs, cfg.Rotated...)
 	s := &Session{cfg: cfg, log: cfg.Logger, statePath: filepath.Join(cfg.StateDir, cfg.Consumer+".state.json")}
 	if !cfg.ReadOnly {
-		if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
-			return nil, fmt.Errorf("state dir: %w", err)
+		if err := atomicfile.PrivateDir(cfg.StateDir); err != nil {
+			if errors.Is(err, atomicfile.ErrUnsafeDir) {
+				return nil, cli.Usage(err)
+			}
+			return nil, err
 		}
 		l, err := TryLock(filepath.Join(cfg.StateDir, cfg.Consumer+".lock"))
 		if err != nil {
@@ -145,7 +149,7 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 
 func (s *Session) open(ctx context.Context) error {
 	if !s.cfg.Reset {
-		b, err := os.ReadFile(s.statePath)
+		b, err := readNoFollow(s.statePath)
 		switch {
 		case errors.Is(err, os.ErrNotExist):
 		case err != nil:
@@ -840,7 +844,7 @@ func (s *Session) Close() error {
 // ReadState loads a consumer's state without locking, for status displays.
 func ReadState(stateDir, consumer, live string) (*State, error) {
 	p := filepath.Join(stateDir, consumer+".state.json")
-	b, err := os.ReadFile(p)
+	b, err := readNoFollow(p)
 	if err != nil {
 		return nil, err
 	}

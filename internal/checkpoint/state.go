@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/suricron/suricron/internal/atomicfile"
@@ -134,6 +136,27 @@ func removeStaleTemps(dir, base string) {
 	for _, m := range matches {
 		os.Remove(m)
 	}
+}
+
+// readNoFollow reads a state file, refusing a symlink planted in its place:
+// a root run must not read (and quote in an error) a file it points to.
+func readNoFollow(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			return nil, fmt.Errorf("%s is a symbolic link; refusing to follow it", path)
+		}
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	return io.ReadAll(f)
 }
 
 func nowString(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }

@@ -147,8 +147,11 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 		return err
 	}
 	if !cfg.DryRun {
-		if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
-			return fmt.Errorf("state dir: %w", err)
+		if err := atomicfile.PrivateDir(cfg.StateDir); err != nil {
+			if errors.Is(err, atomicfile.ErrUnsafeDir) {
+				return cli.Usage(err)
+			}
+			return err
 		}
 		lock, err := checkpoint.TryLock(filepath.Join(cfg.StateDir, "rules-update.lock"))
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/suricron/suricron/internal/atomicfile"
 	"github.com/suricron/suricron/internal/checkpoint"
 	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/homenet"
@@ -236,12 +237,9 @@ func writeLastSend(stateDir string, ls LastSend) error {
 	if err != nil {
 		return err
 	}
-	p := lastSendPath(stateDir)
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, p)
+	// atomicfile: a random O_EXCL|O_NOFOLLOW temp name, never a fixed
+	// one a planted symlink could redirect.
+	return atomicfile.Write(lastSendPath(stateDir), append(b, '\n'), 0o600)
 }
 
 // ReadLastSend loads the latest send result; nil when there is none.
