@@ -1,7 +1,6 @@
 package checkpoint
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,7 +17,6 @@ import (
 	"time"
 
 	"github.com/buger/jsonparser"
-	kgzip "github.com/klauspost/compress/gzip"
 
 	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/eve"
@@ -35,7 +33,7 @@ const (
 type candidate struct {
 	path    string
 	f       *os.File
-	gz      bool
+	codec   eve.Codec // by magic bytes; offsets are always uncompressed
 	live    bool
 	size    int64 // raw size at open; the live file is read up to here only
 	mtime   time.Time
@@ -51,27 +49,20 @@ type candidate struct {
 
 // openCandidate opens path, fstats the fd (never stat-then-open: a rotation
 // could slip in between) and computes identity and first timestamp.
+// Only regular files are opened, without blocking (eve.OpenRegular): a
+// FIFO matched by a pattern would otherwise hang the run in open(2).
 func openCandidate(path string, live bool) (*candidate, error) {
-	f, err := os.Open(path)
+	f, fi, err := eve.OpenRegular(path)
 	if err != nil {
 		return nil, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, fmt.Errorf("%s is not a regular file", path)
 	}
 	c := &candidate{path: path, f: f, live: live, size: fi.Size(), mtime: fi.ModTime()}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		c.dev, c.ino = uint64(st.Dev), st.Ino
 	}
-	var magic [2]byte
+	var magic [eve.MagicLen]byte
 	n, _ := f.ReadAt(magic[:], 0)
-	c.gz = eve.IsGzip(magic[:n])
+	c.codec = eve.DetectCodec(magic[:n])
 	if err := c.identify(); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("read head of %s: %w", path, err)
@@ -86,18 +77,19 @@ func (c *candidate) reader() (io.Reader, func(), error) { return c.open(true) }
 // open is reader with or without readahead: identifying a file reads only
 // its first 64 KiB, where inflating megabytes ahead would be waste.
 func (c *candidate) open(ahead bool) (io.Reader, func(), error) {
-	if !c.gz {
-		return io.NewSectionReader(c.f, 0, c.size), func() {}, nil
+	sr := io.NewSectionReader(c.f, 0, c.size)
+	if !c.codec.Compressed() {
+		return sr, func() {}, nil
 	}
-	zr, err := kgzip.NewReader(bufio.NewReaderSize(io.NewSectionReader(c.f, 0, c.size), 256<<10))
+	zr, closeZ, err := eve.Decompress(c.codec, sr)
 	if err != nil {
-		return nil, nil, fmt.Errorf("gzip %s: %w", c.path, err)
+		return nil, nil, fmt.Errorf("%s: %w", c.path, err)
 	}
 	if !ahead {
-		return zr, func() { zr.Close() }, nil
+		return zr, closeZ, nil
 	}
-	ra := eve.NewReadahead(zr) // inflate on the other core
-	return ra, func() { ra.Close(); zr.Close() }, nil
+	ra := eve.NewReadahead(zr) // decompress on the other core
+	return ra, func() { ra.Close(); closeZ() }, nil
 }
 
 func (c *candidate) identify() error {
@@ -184,8 +176,8 @@ func firstTimestamp(b []byte) (string, time.Time) {
 	return "", time.Time{}
 }
 
-// anchorAt hashes the bytes [offset-anchorMax, offset). For a gzip file it
-// decompresses up to offset (resuming inside a .gz is O(offset)); it returns
+// anchorAt hashes the bytes [offset-anchorMax, offset). For a compressed
+// file it decompresses up to offset (resuming inside a .gz is O(offset)); it returns
 // the reader positioned at offset so the caller can continue from there.
 func (c *candidate) anchorAt(offset int64) (anchor string, n int, r io.Reader, done func(), err error) {
 	start := offset - anchorMax
@@ -220,8 +212,9 @@ type suffixKey struct {
 }
 
 var (
-	numSuffix  = regexp.MustCompile(`^\.(\d+)(\.gz|\.zst)?$`)
-	dateSuffix = regexp.MustCompile(`^-(\d{8,14})(\.gz)?$`)
+	// The extension only helps ordering; the codec comes from magic bytes.
+	numSuffix  = regexp.MustCompile(`^\.(\d+)(\.[a-z0-9]{1,4})?$`)
+	dateSuffix = regexp.MustCompile(`^-(\d{8,14})(\.[a-z0-9]{1,4})?$`)
 )
 
 func parseSuffix(live, path string) suffixKey {
@@ -259,7 +252,7 @@ func older(a, b *candidate) bool {
 
 // listCandidates opens the live file and every rotated file the globs match,
 // drops duplicates of the same content (preferring the live file, then the
-// plain twin of a .gz being compressed right now), and orders them oldest
+// plain twin of a compressed file being compressed right now), and orders them oldest
 // first with the live file last.
 func listCandidates(live string, globs []string) ([]*candidate, error) {
 	lc, err := openCandidate(live, true)
@@ -301,11 +294,12 @@ func listCandidates(live string, globs []string) ([]*candidate, error) {
 	if lc.head != "" {
 		byHead[lc.head] = lc
 	}
-	sort.SliceStable(rotated, func(i, j int) bool { return !rotated[i].gz && rotated[j].gz })
+	sort.SliceStable(rotated, func(i, j int) bool { return !rotated[i].codec.Compressed() && rotated[j].codec.Compressed() })
 	for _, c := range rotated {
 		if _, dup := byHead[c.head]; dup {
 			// Same content twice: live beats rotated (a copytruncate in
-			// progress), plain beats gz (logrotate compressing right now).
+			// progress), plain beats compressed (logrotate compressing
+			// right now).
 			c.f.Close()
 			continue
 		}

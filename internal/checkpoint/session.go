@@ -30,8 +30,9 @@ const (
 // ErrStop, returned by a Lines callback, ends the scan after that line.
 var ErrStop = errors.New("stop")
 
-// gzSettle is how long a truncated .gz may still be being written by
-// logrotate; an older truncated .gz is damage that will not heal.
+// gzSettle is how long a truncated compressed file (.gz, .zst, .xz, .bz2)
+// may still be being written by logrotate; an older one is damage that will
+// not heal.
 const gzSettle = 2 * time.Minute
 
 // mtimeSlack covers the kernel's coarse file timestamps (and small clock
@@ -201,8 +202,8 @@ func (s *Session) planFirstRun() error {
 // scanning backwards from its end so a first run over a multi-GB file is
 // O(1) rather than O(size).
 func lastNewline(c *candidate) (int64, error) {
-	if c.gz {
-		return 0, fmt.Errorf("live file is gzip-compressed")
+	if c.codec.Compressed() {
+		return 0, fmt.Errorf("live file is %s-compressed", c.codec)
 	}
 	const chunk = 64 << 10
 	buf := make([]byte, chunk)
@@ -311,7 +312,7 @@ func (s *Session) planResume() error {
 		// Same first line, different bytes before the offset: the file
 		// was rewritten. Re-read it whole: duplicates beat loss.
 		s.log.Warn("checkpointed file was rewritten before the saved offset; reading it again from the start",
-			"file", c.path, "offset", pos.Offset, "size", c.size, "gzip", c.gz, "anchor_err", err)
+			"file", c.path, "offset", pos.Offset, "size", c.size, "codec", c.codec.String(), "anchor_err", err)
 		s.first, s.firstOff = i, 0
 		s.stats.Gaps++
 		s.setStart()
@@ -387,6 +388,9 @@ func (s *Session) Lines(ctx context.Context, fn func(line []byte, end Position) 
 	}
 	s.scanned = true
 	for i := s.first; i < len(s.cands); i++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		c := s.cands[i]
 		from := int64(0)
 		var r io.Reader
@@ -400,7 +404,7 @@ func (s *Session) Lines(ctx context.Context, fn func(line []byte, end Position) 
 		}
 		if r == nil {
 			var err error
-			if !c.gz {
+			if !c.codec.Compressed() {
 				r = io.NewSectionReader(c.f, from, c.size-from)
 			} else {
 				r, done, err = c.reader()
@@ -413,10 +417,10 @@ func (s *Session) Lines(ctx context.Context, fn func(line []byte, end Position) 
 				}
 			}
 		}
-		if c.live && !c.gz {
+		if c.live && !c.codec.Compressed() {
 			r = &truncationGuard{r: r, c: c}
 		}
-		s.log.Debug("checkpoint: reading", "file", c.path, "from", from, "size", c.size, "gzip", c.gz)
+		s.log.Debug("checkpoint: reading", "file", c.path, "from", from, "size", c.size, "codec", c.codec.String())
 		stop, err := s.scanFile(ctx, c, r, from, fn)
 		done()
 		if err != nil || stop {
@@ -454,7 +458,7 @@ func (s *Session) scanFile(ctx context.Context, c *candidate, r io.Reader, from 
 		s.stats.Bytes += pos.Offset - prev
 		prev = pos.Offset
 		s.advance(pos)
-		if n++; n%4096 == 0 {
+		if n++; n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return true, err
 			}
@@ -491,7 +495,7 @@ func (s *Session) scanFile(ctx context.Context, c *candidate, r io.Reader, from 
 			}
 			return true, err
 		}
-		if c.gz && errors.Is(err, io.ErrUnexpectedEOF) {
+		if c.codec.Compressed() && errors.Is(err, io.ErrUnexpectedEOF) {
 			if time.Since(c.mtime) < gzSettle {
 				s.log.Warn("compressed file ends early, probably still being written; stopping here until the next run",
 					"file", c.path, "offset", s.end.Offset)
@@ -604,7 +608,7 @@ func (g *truncationGuard) Read(p []byte) (int, error) {
 // compressed, or a newer rotated file exists, or the live file already had
 // data when this run opened it (so the writer had reopened after the HUP).
 func (s *Session) settled(c *candidate) bool {
-	if c.gz || s.live().size > 0 {
+	if c.codec.Compressed() || s.live().size > 0 {
 		return true
 	}
 	return len(s.cands) < 2 || s.cands[len(s.cands)-2] != c

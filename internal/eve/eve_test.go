@@ -276,8 +276,8 @@ func TestOpenGzipAndTruncated(t *testing.T) {
 	os.WriteFile(cut, gz.Bytes()[:gz.Len()/2], 0o644)
 
 	f, err := Open(full)
-	if err != nil || !f.Gzip {
-		t.Fatalf("open: %v gzip=%v", err, f != nil && f.Gzip)
+	if err != nil || f.Codec != Gzip {
+		t.Fatalf("open: %v gzip=%v", err, f != nil && f.Codec == Gzip)
 	}
 	got, s := scanAll(t, f.Reader, 0)
 	f.Close()

@@ -1,5 +1,5 @@
-// Package eve reads Suricata's eve.json (JSON Lines): it opens plain or
-// gzip-compressed files, frames complete lines with bounded memory, gates each
+// Package eve reads Suricata's eve.json (JSON Lines): it opens plain files
+// or files compressed with gzip, zstd, xz or bzip2 (told by magic bytes), frames complete lines with bounded memory, gates each
 // line on its event_type without decoding it, and decodes the few event types
 // the commands need into typed views.
 //
@@ -15,8 +15,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-
-	kgzip "github.com/klauspost/compress/gzip"
 )
 
 // DefaultMaxLine is the longest line kept (16 MiB). Stats records with many
@@ -29,22 +27,21 @@ const bufSize = 1 << 20
 
 // IsGzip reports whether the first bytes are the gzip magic. Rotated files
 // are recognised by content, not name: logrotate may compress under any name.
-func IsGzip(head []byte) bool {
-	return len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b
-}
+func IsGzip(head []byte) bool { return DetectCodec(head) == Gzip }
 
 // File is an opened eve file: Reader yields the uncompressed bytes.
 type File struct {
 	*os.File
-	Gzip   bool
+	Codec  Codec
 	Reader io.Reader
-	gz     *kgzip.Reader
+	done   func()
 	ra     *Readahead
 }
 
-// Open opens path and, when it starts with the gzip magic, decompresses it.
+// Open opens path (a regular file only: see OpenRegular) and, when it
+// starts with a compressor's magic, decompresses it.
 func Open(path string) (*File, error) {
-	f, err := os.Open(path)
+	f, _, err := OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +54,7 @@ func Open(path string) (*File, error) {
 }
 
 func wrap(f *os.File) (*File, error) {
-	var magic [2]byte
+	var magic [MagicLen]byte
 	n, err := io.ReadFull(f, magic[:])
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		return nil, err
@@ -65,15 +62,16 @@ func wrap(f *os.File) (*File, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	if !IsGzip(magic[:n]) {
+	codec := DetectCodec(magic[:n])
+	if !codec.Compressed() {
 		return &File{File: f, Reader: f}, nil
 	}
-	zr, err := kgzip.NewReader(bufio.NewReaderSize(f, 256<<10))
+	zr, done, err := Decompress(codec, f)
 	if err != nil {
-		return nil, fmt.Errorf("gzip header: %w", err)
+		return nil, err
 	}
-	ra := NewReadahead(zr)
-	return &File{File: f, Gzip: true, Reader: ra, gz: zr, ra: ra}, nil
+	ra := NewReadahead(zr) // decompress on the other core
+	return &File{File: f, Codec: codec, Reader: ra, done: done, ra: ra}, nil
 }
 
 // Close closes the decompressor and the file.
@@ -81,8 +79,8 @@ func (f *File) Close() error {
 	if f.ra != nil {
 		f.ra.Close()
 	}
-	if f.gz != nil {
-		f.gz.Close()
+	if f.done != nil {
+		f.done()
 	}
 	return f.File.Close()
 }
