@@ -38,7 +38,7 @@ func (c *command) Run(ctx context.Context, env *cli.Env) error {
 		Eve: c.Eve, Rotated: c.Rotated, StateDir: c.StateDir, Start: c.Start, ResetState: c.ResetState, DryRun: c.DryRun,
 		MinSeverity: c.MinSeverity, SIDs: c.SID, ExcludeSIDs: c.ExcludeSID, Match: c.Match,
 		SuppressFile: c.SuppressFile, MaxGroups: c.MaxGroups, LinkTemplate: c.LinkTemplate,
-		Mail: c.Options,
+		Mail: c.Options, MaxLineBytes: c.MaxLineBytes,
 	}, digest.Deps{Stdout: env.Stdout, Logger: env.Logger, Metrics: env.Metrics})
 }
 

@@ -51,7 +51,7 @@ func (c *command) Run(ctx context.Context, env *cli.Env) error {
 		Mail: c.Mail, To: c.To, From: c.From,
 		HomeNet: c.HomeNet, SuricataYAML: c.SuricataYAML, ExpectedPorts: c.ExpectedPorts,
 		CollectOnly: c.CollectOnly, KeepWeeks: c.Keep, Eve: c.Eve, Rotated: c.Rotated, StateDir: c.StateDir,
-		Start: c.Start, ResetState: c.ResetState, Location: loc,
+		Start: c.Start, ResetState: c.ResetState, Location: loc, MaxLineBytes: c.MaxLineBytes,
 	}
 	var err error
 	if c.Since != "" {

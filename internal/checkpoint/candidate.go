@@ -202,6 +202,33 @@ func (c *candidate) anchorAt(offset int64) (anchor string, n int, r io.Reader, d
 	return hex.EncodeToString(sum[:]), n, rd, done, nil
 }
 
+// linesBefore counts the '\n's in the uncompressed bytes [0, offset): the
+// number of lines before offset, for messages that name a line.
+func (c *candidate) linesBefore(offset int64) (int64, error) {
+	if offset == 0 {
+		return 0, nil
+	}
+	r, done, err := c.reader()
+	if err != nil {
+		return 0, err
+	}
+	defer done()
+	buf := make([]byte, 64<<10)
+	var n, pos int64
+	for pos < offset {
+		k, err := r.Read(buf[:min(int64(len(buf)), offset-pos)])
+		n += int64(bytes.Count(buf[:k], []byte{'\n'}))
+		pos += int64(k)
+		if err != nil {
+			if pos < offset {
+				return 0, err
+			}
+			break
+		}
+	}
+	return n, nil
+}
+
 var errShort = errors.New("file is shorter than the checkpoint offset")
 
 // suffixKey orders rotated names when timestamps do not: logrotate's .N

@@ -18,6 +18,7 @@ import (
 	"github.com/suricron/suricron/internal/atomicfile"
 	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/eve"
+	"github.com/suricron/suricron/internal/metrics"
 )
 
 // Start policies for a consumer without state.
@@ -25,6 +26,13 @@ const (
 	StartEnd       = "end"       // skip the backlog: begin after the live file's last line
 	StartBeginning = "beginning" // read the live file from its first line
 	StartAll       = "all"       // read every rotated file, oldest first, then the live file
+)
+
+// Bounds of Config.MaxLineBytes: below 4 KiB even a flow record may not
+// fit; above 1 GiB one line could take that much memory.
+const (
+	MinLineBytes = 4 << 10
+	MaxLineBytes = 1 << 30
 )
 
 // ErrStop, returned by a Lines callback, ends the scan after that line.
@@ -50,8 +58,9 @@ type Config struct {
 	Start        string // StartEnd (default), StartBeginning or StartAll, when there is no state
 	Reset        bool   // discard the state (even a corrupt one) and apply Start
 	ReadOnly     bool   // previews: no lock, no state writes, Commit refused
-	MaxLineBytes int    // longer lines are skipped and counted; default eve.DefaultMaxLine
+	MaxLineBytes int    // longer lines are skipped, warned about and counted; 0: eve.DefaultMaxLine
 	Logger       *slog.Logger
+	Metrics      *metrics.Registry // receives suricron_eve_oversized_lines; nil records nothing
 	Now          func() time.Time
 }
 
@@ -112,6 +121,9 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 	}
 	if cfg.Start == "" {
 		cfg.Start = StartEnd
+	}
+	if cfg.MaxLineBytes != 0 && (cfg.MaxLineBytes < MinLineBytes || cfg.MaxLineBytes > MaxLineBytes) {
+		return nil, cli.Usagef("--max-line-bytes %d: want %d to %d", cfg.MaxLineBytes, MinLineBytes, MaxLineBytes)
 	}
 	switch cfg.Start {
 	case StartEnd, StartBeginning, StartAll:
@@ -387,6 +399,7 @@ func (s *Session) Lines(ctx context.Context, fn func(line []byte, end Position) 
 		return errors.New("checkpoint: Lines called twice")
 	}
 	s.scanned = true
+	defer func() { metrics.RecordOversized(s.cfg.Metrics, s.stats.Oversize) }()
 	for i := s.first; i < len(s.cands); i++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -441,6 +454,7 @@ func (s *Session) Lines(ctx context.Context, fn func(line []byte, end Position) 
 func (s *Session) scanFile(ctx context.Context, c *candidate, r io.Reader, from int64, fn func([]byte, Position) error) (stop bool, err error) {
 	s.stats.Files++
 	sc := eve.NewScanner(r, from, s.cfg.MaxLineBytes)
+	sc.OnOversize = func(index, start, end int64) { s.warnOversize(c, from, index, start, end) }
 	atStart := from == 0
 	prev := from
 	n := 0
@@ -529,6 +543,27 @@ func (s *Session) scanFile(ctx context.Context, c *candidate, r io.Reader, from 
 		}
 	}
 	return false, nil
+}
+
+// warnOversize says, at the default level, which line was skipped for its
+// length: the file, its line number (counting the lines before the run's
+// start offset only now, as such lines are rare and resuming must stay
+// O(1)) and byte offset, and the setting that would keep it.
+func (s *Session) warnOversize(c *candidate, from, index, start, end int64) {
+	before, err := c.linesBefore(from)
+	line := any(before + index + 1)
+	if err != nil {
+		line = "unknown"
+	}
+	s.log.Warn("skipped a line longer than the line-size limit (raise [eve] max_line_bytes / --max-line-bytes to keep such lines)",
+		"file", c.path, "line", line, "offset", start, "bytes", end-start-1, "max_line_bytes", s.maxLine())
+}
+
+func (s *Session) maxLine() int {
+	if s.cfg.MaxLineBytes > 0 {
+		return s.cfg.MaxLineBytes
+	}
+	return eve.DefaultMaxLine
 }
 
 // continueInCopy reads on from offset off in the rotated copy of live (same
@@ -859,5 +894,8 @@ func ReadState(stateDir, consumer, live string) (*State, error) {
 	return st, nil
 }
 
-// FormatPos renders a position for logs: path:offset.
-func FormatPos(p Position) string { return p.Path + ":" + strconv.FormatInt(p.Offset, 10) }
+// FormatPos renders a position for logs: the path and the byte offset,
+// spelt out so it cannot be read as a line number ("path:1234" was).
+func FormatPos(p Position) string {
+	return p.Path + " at byte offset " + strconv.FormatInt(p.Offset, 10)
+}

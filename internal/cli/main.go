@@ -26,6 +26,10 @@ type Common struct {
 	LogLevel  string           `help:"Log level: debug, info, warn, error. The default stays quiet on success, as cron mails whatever a job prints." default:"warn" enum:"debug,info,warn,error" config:"log_level"`
 	LogFormat string           `help:"Log format on stderr: text or json." default:"text" enum:"text,json" config:"log_format"`
 	Version   kong.VersionFlag `help:"Print the version and exit." env:"-"`
+
+	// MaxLineBytes belongs to the eve flags: every reader of eve.json
+	// frames lines with the same limit.
+	MaxLineBytes int `name:"max-line-bytes" help:"Longest eve.json line read, in bytes (4096 to 1073741824); a longer line is skipped with a warning naming its file and line, and counted." default:"16777216" config:"eve.max_line_bytes" placeholder:"BYTES"`
 }
 
 // Env is what Main hands to a command's Run method (bound by kong).

@@ -40,6 +40,8 @@ type Config struct {
 	LinkTemplate string // per-group URL, see ParseLinkTemplate
 
 	Mail mail.Options
+
+	MaxLineBytes int // --max-line-bytes; 0: eve.DefaultMaxLine
 }
 
 // Deps are the outside world, injected so that tests run Run in-process

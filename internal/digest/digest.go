@@ -63,6 +63,7 @@ func run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 	sess, err := checkpoint.Open(ctx, checkpoint.Config{
 		Consumer: Consumer, Live: cfg.Eve, Rotated: cfg.Rotated, StateDir: cfg.StateDir, Start: cfg.Start,
 		Reset: cfg.ResetState, ReadOnly: cfg.DryRun, Logger: log, Now: deps.Now,
+		MaxLineBytes: cfg.MaxLineBytes, Metrics: deps.Metrics,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/bzip2"
 	"errors"
+	"fmt"
 	"io"
 	"net/netip"
 	"os"
@@ -329,5 +330,32 @@ func TestParseTimeFastAgrees(t *testing.T) {
 		if _, ok := parseTimeFast(s); ok {
 			t.Errorf("%s accepted by the fast path", s)
 		}
+	}
+}
+
+// TestOnOversizeNamesTheLine: the scanner tells which line it skipped (its
+// index since base and its byte range), for a line longer than the buffer
+// and for one that fits the buffer but not the limit.
+func TestOnOversizeNamesTheLine(t *testing.T) {
+	long := "{\"big\":\"" + strings.Repeat("q", 3*bufSize) + "\"}\n"
+	mid := "{\"m\":\"" + strings.Repeat("m", 200) + "\"}\n"
+	in := "{\"a\":1}\n\n" + long + "{\"b\":2}\n" + mid + "{\"c\":3}\n"
+	type hit struct{ index, start, end int64 }
+	var hits []hit
+	const base = 1000
+	s := NewScanner(strings.NewReader(in), base, 100)
+	s.OnOversize = func(i, a, b int64) { hits = append(hits, hit{i, a, b}) }
+	var kept []string
+	for s.Next() {
+		kept = append(kept, string(s.Line()))
+	}
+	startLong := int64(base + len("{\"a\":1}\n\n"))
+	startMid := startLong + int64(len(long)+len("{\"b\":2}\n"))
+	want := []hit{{2, startLong, startLong + int64(len(long))}, {4, startMid, startMid + int64(len(mid))}}
+	if fmt.Sprint(hits) != fmt.Sprint(want) {
+		t.Errorf("oversize hits %v, want %v", hits, want)
+	}
+	if fmt.Sprint(kept) != fmt.Sprint([]string{`{"a":1}`, ``, `{"b":2}`, `{"c":3}`}) || s.Oversize != 2 || s.Lines() != 6 {
+		t.Errorf("kept %q, oversize %d, lines %d", kept, s.Oversize, s.Lines())
 	}
 }

@@ -99,7 +99,13 @@ type Scanner struct {
 	skipping bool   // inside a line longer than max
 	tail     []byte
 	err      error
-	Oversize int // lines skipped because they were longer than max
+	n        int64 // '\n'-terminated lines framed since base, skipped ones included
+	Oversize int   // lines skipped because they were longer than max
+	// OnOversize, when set, is told about each line skipped for its
+	// length, so a caller can warn naming it: index counts the lines
+	// before it since base (0 for the first), start and end are its byte
+	// offsets (end just after its '\n').
+	OnOversize func(index, start, end int64)
 }
 
 // NewScanner reads from r, which starts at byte offset base of its file.
@@ -127,10 +133,15 @@ func (s *Scanner) Next() bool {
 				}
 				s.long = nil
 			}
+			start := s.off
 			s.off = s.pos
+			s.n++
 			if s.skipping || len(full)-1 > s.max {
 				s.skipping = false
 				s.Oversize++
+				if s.OnOversize != nil {
+					s.OnOversize(s.n-1, start, s.off)
+				}
 				continue
 			}
 			s.line = trimEOL(full)
@@ -160,6 +171,11 @@ func (s *Scanner) Next() bool {
 // Line returns the current line without its "\n" (or "\r\n"); it is valid
 // until the next call to Next.
 func (s *Scanner) Line() []byte { return s.line }
+
+// Lines is how many '\n'-terminated lines were framed since base,
+// including blank and skipped ones: the current line is number Lines()
+// counted from base.
+func (s *Scanner) Lines() int64 { return s.n }
 
 // Offset is the byte offset just after the current line's '\n'.
 func (s *Scanner) Offset() int64 { return s.off }

@@ -474,3 +474,10 @@ func RecordEve(r *Registry, lines, bad int64) {
 	r.Set("suricron_eve_lines_read", "eve.json lines read by the last run.", float64(lines))
 	r.Set("suricron_eve_bad_lines", "eve.json lines the last run skipped as invalid or oversized.", float64(bad))
 }
+
+// RecordOversized records the lines the last run skipped for being longer
+// than [eve] max_line_bytes (internal/checkpoint records it for every
+// command that reads through a checkpoint).
+func RecordOversized(r *Registry, n int) {
+	r.Set("suricron_eve_oversized_lines", "eve.json lines the last run skipped for being longer than max_line_bytes.", float64(n))
+}

@@ -52,6 +52,8 @@ type Config struct {
 	Top      int
 	Location *time.Location // days and weeks; default time.Local
 	Limits   Limits         // zero means DefaultLimits
+
+	MaxLineBytes int // --max-line-bytes; 0: eve.DefaultMaxLine
 }
 
 // Sender delivers a built message (internal/mail.Sender).

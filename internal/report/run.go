@@ -178,6 +178,7 @@ func collect(ctx context.Context, cfg Config, deps Deps, local Local, store *Sto
 	sess, err := checkpoint.Open(ctx, checkpoint.Config{
 		Consumer: Consumer, Live: cfg.Eve, Rotated: cfg.Rotated, StateDir: cfg.StateDir, Start: cfg.Start,
 		Reset: cfg.ResetState, Logger: deps.Logger, Now: deps.Now,
+		MaxLineBytes: cfg.MaxLineBytes, Metrics: deps.Metrics,
 	})
 	if err != nil {
 		switch {
@@ -289,7 +290,7 @@ func scanFiles(ctx context.Context, cfg Config, deps Deps, local Local, in *buil
 	f := NewFolder(cfg.Location, local, cfg.Limits, nil)
 	f.SetWindow(in.period.Start, in.period.End)
 	for _, fl := range files {
-		if err := scanFile(ctx, fl.path, f, in); err != nil {
+		if err := scanFile(ctx, fl.path, cfg.MaxLineBytes, f, in); err != nil {
 			return err
 		}
 	}
@@ -309,13 +310,13 @@ func scanFiles(ctx context.Context, cfg Config, deps Deps, local Local, in *buil
 	return nil
 }
 
-func scanFile(ctx context.Context, path string, f *Folder, in *buildInput) error {
+func scanFile(ctx context.Context, path string, maxLine int, f *Folder, in *buildInput) error {
 	ef, err := eve.Open(path)
 	if err != nil {
 		return cli.Usage(fmt.Errorf("--files: %w", err))
 	}
 	defer ef.Close()
-	sc := eve.NewScanner(ef.Reader, 0, 0)
+	sc := eve.NewScanner(ef.Reader, 0, maxLine)
 	for n := 0; sc.Next(); n++ {
 		if n&4095 == 0 && ctx.Err() != nil {
 			return ctx.Err()

@@ -88,7 +88,7 @@ func (s *sendCmd) Run(ctx context.Context, env *cli.Env) error {
 	c := s.root
 	return Run(ctx, Config{
 		Selection: c.selection(), Eve: c.Eve, Rotated: c.Rotated, StateDir: c.StateDir, Start: c.Start, ResetState: c.ResetState,
-		Endpoint: c.Endpoint, TokenFile: c.TokenFile, Compress: c.Compress, Concurrency: c.Concurrency,
+		MaxLineBytes: c.MaxLineBytes, Endpoint: c.Endpoint, TokenFile: c.TokenFile, Compress: c.Compress, Concurrency: c.Concurrency,
 		Timeout: c.Timeout, MaxTime: c.MaxTime, Retry: c.retry(), Version: c.version,
 	}, c.deps(env))
 }
@@ -154,7 +154,7 @@ type ignoredFlags struct {
 // Run implements dump-data.
 func (d *DumpCommand) Run(ctx context.Context, env *cli.Env) error {
 	return RunDump(ctx, DumpConfig{
-		Selection: d.selection(), Eve: d.Eve, Rotated: d.Rotated, StateDir: d.StateDir, Start: d.Start,
+		Selection: d.selection(), Eve: d.Eve, Rotated: d.Rotated, StateDir: d.StateDir, Start: d.Start, MaxLineBytes: d.MaxLineBytes,
 		Parsed: d.Parsed, Pretty: d.Pretty, LogDir: d.Log, Window: time.Duration(d.Time) * time.Second, Limit: d.Limit,
 	}, Deps{Stdout: env.Stdout, Log: env.Logger})
 }

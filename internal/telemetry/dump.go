@@ -23,6 +23,7 @@ type DumpConfig struct {
 	Selection
 	Eve, StateDir string
 	Rotated       []string // extra rotated-file patterns (--eve-rotated)
+	MaxLineBytes  int      // --max-line-bytes; 0: eve.DefaultMaxLine
 	Start         string
 	Parsed        bool          // -p: masked, exactly as uploaded
 	Pretty        bool          // indented output
@@ -72,7 +73,7 @@ func RunDump(ctx context.Context, cfg DumpConfig, deps Deps) error {
 		}
 		return out.Flush()
 	}
-	sess, err := openSession(ctx, Config{Eve: cfg.Eve, Rotated: cfg.Rotated, StateDir: cfg.StateDir, Start: cfg.Start}, true, deps)
+	sess, err := openSession(ctx, Config{Eve: cfg.Eve, Rotated: cfg.Rotated, StateDir: cfg.StateDir, Start: cfg.Start, MaxLineBytes: cfg.MaxLineBytes}, true, deps)
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,7 @@ type Config struct {
 	Selection
 	Eve, StateDir string
 	Rotated       []string // extra rotated-file patterns (--eve-rotated)
+	MaxLineBytes  int      // --max-line-bytes; 0: eve.DefaultMaxLine
 	Start         string
 	ResetState    bool
 	Endpoint      string

@@ -158,6 +158,7 @@ func openSession(ctx context.Context, cfg Config, readOnly bool, deps Deps) (*ch
 	sess, err := checkpoint.Open(ctx, checkpoint.Config{
 		Consumer: Consumer, Live: cfg.Eve, Rotated: cfg.Rotated, StateDir: cfg.StateDir, Start: cfg.Start,
 		Reset: cfg.ResetState && !readOnly, ReadOnly: readOnly, Logger: deps.Log, Now: deps.Now,
+		MaxLineBytes: cfg.MaxLineBytes, Metrics: deps.Metrics,
 	})
 	if err != nil {
 		switch {
