@@ -331,7 +331,7 @@ func (s *Session) planResume() error {
 		return nil
 	}
 	s.stats.Gaps++
-	s.first = s.firstNewerThan(pos, st.UpdatedAt)
+	s.first = s.firstUnread(pos)
 	s.firstOff = 0
 	s.log.Warn("checkpointed file not found (deleted by retention, moved outside the rotated-file patterns, or a copytruncate copy not visible); events after it until the next file may be lost",
 		"first_ts", pos.FirstTS, "offset", pos.Offset, "last_path", pos.Path, "resume_at", s.cands[s.first].path)
@@ -339,30 +339,50 @@ func (s *Session) planResume() error {
 	return nil
 }
 
-// firstNewerThan returns the index of the oldest candidate that started
-// after the checkpointed file (by first timestamp, else by mtime after the
-// last commit); the live file if none.
-func (s *Session) firstNewerThan(pos FilePos, updated string) int {
-	var ts time.Time
-	if pos.FirstTS != "" {
-		ts, _ = eve.ParseTime(pos.FirstTS)
+// firstUnread returns, for a checkpointed file that is gone, the index of
+// the first candidate not known to be read: the one after the newest
+// remaining file that pos names as older, else the oldest one. It goes by
+// the files' order and identities only, never by event timestamps or file
+// times, which a clock stepped back turns around (the file after the
+// checkpointed one can start "before" it). Without such a file everything
+// left is read again: duplicates rather than loss.
+func (s *Session) firstUnread(pos FilePos) int {
+	read := map[string]bool{}
+	for _, h := range pos.Older {
+		read[h] = true
 	}
-	upd, _ := time.Parse(time.RFC3339Nano, updated)
-	for i, c := range s.cands {
-		switch {
-		case !ts.IsZero() && !c.tsTime.IsZero():
-			if c.tsTime.After(ts) {
-				return i
-			}
-		case !upd.IsZero():
-			if !c.mtime.Before(upd) {
-				return i
-			}
-		case c.live:
-			return i
+	first := 0
+	for i, c := range s.cands[:len(s.cands)-1] {
+		if read[c.head] {
+			first = i + 1
 		}
 	}
-	return len(s.cands) - 1
+	return first
+}
+
+// olderThan names the rotated files ordered before c (at most maxOlder,
+// newest last): all of them were read whole before c (see firstUnread). A
+// copy opened during the run (continueInCopy) is not in the list of
+// candidates; it holds the live file's bytes, so every rotated candidate
+// is older.
+func (s *Session) olderThan(c *candidate) []string {
+	end := len(s.cands) - 1
+	for i, x := range s.cands {
+		if x == c {
+			end = i
+			break
+		}
+	}
+	var out []string
+	for _, x := range s.cands[:end] {
+		if x.head != "" && x.head != c.head {
+			out = append(out, x.head)
+		}
+	}
+	if len(out) > maxOlder {
+		out = out[len(out)-maxOlder:]
+	}
+	return out
 }
 
 func (s *Session) setStart() {
@@ -692,6 +712,9 @@ func (s *Session) filePos(p Position) (FilePos, error) {
 	}
 	fp := FilePos{Head: c.head, HeadLen: c.headLen, FirstTS: c.firstTS, Offset: p.Offset,
 		Dev: c.dev, Ino: c.ino, Path: c.path, Size: c.size}
+	if c.head != "" {
+		fp.Older = s.olderThan(c)
+	}
 	if c.head == "" {
 		// Nothing identifiable consumed yet (empty live file). Name the
 		// file before it, so the next run knows where new files begin

@@ -33,7 +33,17 @@ type FilePos struct {
 	// the identity of the newest rotated file when it was saved. Every
 	// file after that one is unread, whatever the clock or the inodes did.
 	After string `json:"after,omitempty"`
+	// Older: the identities of the rotated files ordered before this one
+	// when it was saved (newest last, at most maxOlder), all read whole.
+	// When this file is gone, every remaining file after the newest of
+	// them is unread: resuming needs no timestamps, which go backwards
+	// when the sensor's clock is stepped back.
+	Older []string `json:"older,omitempty"`
 }
+
+// maxOlder bounds FilePos.Older: a few files deleted together still leave
+// a known one; logrotate's retention deletes the oldest first.
+const maxOlder = 8
 
 // Pending records a batch handed to the receiver but not yet committed, so
 // a retry after a crash re-sends exactly that batch with the same id.
@@ -85,6 +95,13 @@ func DecodeState(b []byte, consumer, source string) (*State, error) {
 		return nil, fmt.Errorf("%w: offset without a file identity", ErrCorrupt)
 	case !isHexHash(st.Pos.Head) || !isHexHash(st.Pos.Anchor) || !isHexHash(st.Pos.After):
 		return nil, fmt.Errorf("%w: head or anchor is not a SHA-256", ErrCorrupt)
+	case len(st.Pos.Older) > maxOlder:
+		return nil, fmt.Errorf("%w: more than %d older files", ErrCorrupt, maxOlder)
+	}
+	for _, h := range st.Pos.Older {
+		if h == "" || !isHexHash(h) {
+			return nil, fmt.Errorf("%w: an older file's identity is not a SHA-256", ErrCorrupt)
+		}
 	}
 	return &st, nil
 }
