@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/suricron/suricron/internal/atomicfile"
@@ -348,7 +349,7 @@ func (s *Session) planResume() error {
 // left is read again: duplicates rather than loss.
 func (s *Session) firstUnread(pos FilePos) int {
 	read := map[string]bool{}
-	for _, h := range pos.Older {
+	for _, h := range pos.olderHeads() {
 		read[h] = true
 	}
 	first := 0
@@ -365,7 +366,7 @@ func (s *Session) firstUnread(pos FilePos) int {
 // copy opened during the run (continueInCopy) is not in the list of
 // candidates; it holds the live file's bytes, so every rotated candidate
 // is older.
-func (s *Session) olderThan(c *candidate) []string {
+func (s *Session) olderThan(c *candidate) string {
 	end := len(s.cands) - 1
 	for i, x := range s.cands {
 		if x == c {
@@ -382,7 +383,7 @@ func (s *Session) olderThan(c *candidate) []string {
 	if len(out) > maxOlder {
 		out = out[len(out)-maxOlder:]
 	}
-	return out
+	return strings.Join(out, ",")
 }
 
 func (s *Session) setStart() {

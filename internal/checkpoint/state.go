@@ -34,11 +34,20 @@ type FilePos struct {
 	// file after that one is unread, whatever the clock or the inodes did.
 	After string `json:"after,omitempty"`
 	// Older: the identities of the rotated files ordered before this one
-	// when it was saved (newest last, at most maxOlder), all read whole.
-	// When this file is gone, every remaining file after the newest of
-	// them is unread: resuming needs no timestamps, which go backwards
-	// when the sensor's clock is stepped back.
-	Older []string `json:"older,omitempty"`
+	// when it was saved, comma-separated (newest last, at most maxOlder),
+	// all read whole. When this file is gone, every remaining file after
+	// the newest of them is unread: resuming needs no timestamps, which go
+	// backwards when the sensor's clock is stepped back. A string, not a
+	// slice, so that FilePos stays comparable.
+	Older string `json:"older,omitempty"`
+}
+
+// olderHeads splits FilePos.Older.
+func (p FilePos) olderHeads() []string {
+	if p.Older == "" {
+		return nil
+	}
+	return strings.Split(p.Older, ",")
 }
 
 // maxOlder bounds FilePos.Older: a few files deleted together still leave
@@ -95,10 +104,10 @@ func DecodeState(b []byte, consumer, source string) (*State, error) {
 		return nil, fmt.Errorf("%w: offset without a file identity", ErrCorrupt)
 	case !isHexHash(st.Pos.Head) || !isHexHash(st.Pos.Anchor) || !isHexHash(st.Pos.After):
 		return nil, fmt.Errorf("%w: head or anchor is not a SHA-256", ErrCorrupt)
-	case len(st.Pos.Older) > maxOlder:
+	case len(st.Pos.olderHeads()) > maxOlder:
 		return nil, fmt.Errorf("%w: more than %d older files", ErrCorrupt, maxOlder)
 	}
-	for _, h := range st.Pos.Older {
+	for _, h := range st.Pos.olderHeads() {
 		if h == "" || !isHexHash(h) {
 			return nil, fmt.Errorf("%w: an older file's identity is not a SHA-256", ErrCorrupt)
 		}
