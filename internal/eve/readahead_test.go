@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"sync/atomic"
 	"testing"
 	"testing/iotest"
 
@@ -67,9 +68,44 @@ func TestReadaheadTruncatedGzip(t *testing.T) {
 	}
 }
 
+// countingReader counts the bytes its source handed out.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// TestReadaheadCloseEarly: a reader that stops after a few bytes (a batch
+// limit, an error in the caller) closes the readahead while chunks are
+// pending. Close must return (the test would hang otherwise), having
+// stopped the background reader well before the end of the source rather
+// than draining it, and a second Close is harmless.
 func TestReadaheadCloseEarly(t *testing.T) {
-	ra := NewReadahead(bytes.NewReader(make([]byte, 10*raChunk)))
+	data := make([]byte, 20*raChunk)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	src := &countingReader{r: bytes.NewReader(data)}
+	ra := NewReadahead(src)
 	buf := make([]byte, 100)
-	ra.Read(buf)
-	ra.Close() // must not block or leak while chunks are pending
+	n, err := io.ReadFull(ra, buf)
+	if err != nil || !bytes.Equal(buf[:n], data[:100]) {
+		t.Fatalf("first read: %d bytes, err %v, or wrong content", n, err)
+	}
+	if err := ra.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	// Close waited for the background goroutine, so the count is final:
+	// at most the queued chunks, the one in flight and the one read.
+	if got, limit := src.n.Load(), int64((raDepth+2)*raChunk); got > limit {
+		t.Errorf("the source was read for %d bytes after an early Close, want at most %d", got, limit)
+	}
+	if err := ra.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
 }
