@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -22,6 +21,8 @@ import (
 	"github.com/suricron/suricron/internal/checkpoint"
 	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/metrics"
+	"github.com/suricron/suricron/internal/printable"
+	"github.com/suricron/suricron/internal/redact"
 	"github.com/suricron/suricron/internal/rules/archive"
 	"github.com/suricron/suricron/internal/rules/fetch"
 	"github.com/suricron/suricron/internal/rules/policy"
@@ -108,13 +109,16 @@ type outputState struct {
 }
 
 type run struct {
-	cfg    Config
-	deps   Deps
-	log    *slog.Logger
-	redact func(string) string
-	fp     string
-	pol    *policy.Policy
-	urls   []string // configured (placeholder) form
+	cfg  Config
+	deps Deps
+	log  *slog.Logger
+	// secrets is the one scrubber (oinkcode, header tokens, URL
+	// passwords); redact is its String method.
+	secrets *redact.Secrets
+	redact  func(string) string
+	fp      string
+	pol     *policy.Policy
+	urls    []string // configured (placeholder) form
 }
 
 // Run performs one update. Errors carry cli exit codes: 2 for bad
@@ -137,11 +141,13 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 	if r.deps.HTTP == nil {
 		r.deps.HTTP = &http.Client{Timeout: 2 * time.Minute}
 	}
-	r.redact = newRedactor(cfg.Oinkcode)
+	r.secrets = &redact.Secrets{}
+	r.secrets.Add(cfg.Oinkcode, "<oinkcode>")
+	r.redact = r.secrets.String
 	defer func() {
-		if err != nil {
-			err = &redactedError{msg: r.redact(err.Error()), err: err}
-		}
+		// Errors reach stderr and cron mail: no secret, and no raw control
+		// or bidi character from a rule or a command's output.
+		err = cleanError(r.secrets.Error(err))
 	}()
 	if err := r.configure(ctx); err != nil {
 		return err
@@ -372,7 +378,7 @@ func (r *run) update(ctx context.Context) error {
 		return cli.Usage(err)
 	}
 	for _, w := range rs.warnings {
-		r.log.Warn("rule skipped or not modified", "err", r.redact(w.Error()))
+		r.log.Warn("rule skipped or not modified", "err", cleanText(r.redact(w.Error())))
 	}
 	rep := diffSets(oldSet, rs.set, rs.stats, c.Output)
 	rep.Loaded = rs.loaded
@@ -550,24 +556,33 @@ func classifyFetch(err error) error {
 	return err
 }
 
-var urlPassword = regexp.MustCompile(`(://[^/@\s:]*:)[^@/\s]*@`)
-
-// newRedactor hides the oinkcode and URL passwords in any text.
-func newRedactor(secret string) func(string) string {
-	return func(s string) string {
-		if secret != "" {
-			s = strings.ReplaceAll(s, secret, "<oinkcode>")
-		}
-		return urlPassword.ReplaceAllString(s, "${1}<redacted>@")
+// cleanText is printable.String applied to each line of s, so that a
+// multi-line message (a test command's output) keeps its line breaks.
+func cleanText(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = printable.String(l)
 	}
+	return strings.Join(lines, "\n")
 }
 
-// redactedError presents a cleaned message while keeping the chain (and
-// its exit code) for errors.As.
-type redactedError struct {
+// cleanError presents err's text through cleanText while keeping the
+// chain (and its exit code) for errors.As.
+func cleanError(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if c := cleanText(msg); c != msg {
+		return &cleanedError{msg: c, err: err}
+	}
+	return err
+}
+
+type cleanedError struct {
 	msg string
 	err error
 }
 
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
+func (e *cleanedError) Error() string { return e.msg }
+func (e *cleanedError) Unwrap() error { return e.err }
