@@ -11,7 +11,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -44,8 +47,13 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"mktar": mktar,
-			"exits": exits,
+			"mktar":    mktar,
+			"exits":    exits,
+			"bg":       bgStart,
+			"waitfile": waitFile,
+			"signal":   signalBg,
+			"waitexit": waitExit,
+			"gone":     gone,
 		},
 	})
 }
@@ -111,4 +119,148 @@ func exits(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("exit code %d, want %d\nstderr: %s", got, want, stderr.String())
 	}
+}
+
+// Background runs of the binary, per script, for the signal tests.
+var (
+	bgMu   sync.Mutex
+	bgCmds = map[*testscript.TestScript]map[string]*bgRun{}
+)
+
+type bgRun struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error
+}
+
+// patience bounds every wait on a condition so that a regression fails
+// the test instead of hanging it; nothing asserts on how long it took.
+const patience = 60 * time.Second
+
+// bg NAME PROG ARGS... starts PROG in the background; its output lands in
+// $WORK/NAME.out and $WORK/NAME.err.
+func bgStart(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: bg NAME PROG [ARGS...]")
+	}
+	prog := args[1]
+	if !strings.Contains(prog, "/") {
+		prog = filepath.Join(binDir, prog)
+	}
+	cmd := exec.Command(prog, args[2:]...)
+	cmd.Dir = ts.Getenv("WORK")
+	cmd.Env = append(os.Environ(), "WORK="+ts.Getenv("WORK"))
+	out, err := os.Create(ts.MkAbs(args[0] + ".out"))
+	ts.Check(err)
+	errf, err := os.Create(ts.MkAbs(args[0] + ".err"))
+	ts.Check(err)
+	cmd.Stdout, cmd.Stderr = out, errf
+	ts.Check(cmd.Start())
+	run := &bgRun{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		run.err = cmd.Wait()
+		out.Close()
+		errf.Close()
+		close(run.done)
+	}()
+	bgMu.Lock()
+	if bgCmds[ts] == nil {
+		bgCmds[ts] = map[string]*bgRun{}
+	}
+	bgCmds[ts][args[0]] = run
+	bgMu.Unlock()
+	ts.Defer(func() {
+		select {
+		case <-run.done:
+		default:
+			cmd.Process.Kill()
+			<-run.done
+		}
+		bgMu.Lock()
+		delete(bgCmds, ts)
+		bgMu.Unlock()
+	})
+}
+
+func bgGet(ts *testscript.TestScript, name string) *bgRun {
+	bgMu.Lock()
+	defer bgMu.Unlock()
+	run := bgCmds[ts][name]
+	if run == nil {
+		ts.Fatalf("no background run %q", name)
+	}
+	return run
+}
+
+// waitfile FILE waits until FILE exists (a marker a test script writes).
+func waitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitfile FILE")
+	}
+	p := ts.MkAbs(args[0])
+	for end := time.Now().Add(patience); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(p); err == nil {
+			return
+		}
+	}
+	ts.Fatalf("%s never appeared", args[0])
+}
+
+// signal NAME TERM|KILL|INT sends the signal to the background run.
+func signalBg(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: signal NAME TERM|KILL|INT")
+	}
+	sig := map[string]syscall.Signal{"TERM": syscall.SIGTERM, "KILL": syscall.SIGKILL, "INT": syscall.SIGINT}[args[1]]
+	if sig == 0 {
+		ts.Fatalf("unknown signal %s", args[1])
+	}
+	ts.Check(bgGet(ts, args[0]).cmd.Process.Signal(sig))
+}
+
+// waitexit NAME CODE waits for the background run to end and requires
+// that exit code (-1: killed by a signal).
+func waitExit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitexit NAME CODE")
+	}
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	run := bgGet(ts, args[0])
+	select {
+	case <-run.done:
+	case <-time.After(patience):
+		ts.Fatalf("%s still running", args[0])
+	}
+	got := 0
+	if ee, ok := run.err.(*exec.ExitError); ok {
+		got = ee.ExitCode()
+	} else if run.err != nil {
+		ts.Fatalf("%s: %v", args[0], run.err)
+	}
+	if got != want {
+		b, _ := os.ReadFile(ts.MkAbs(args[0] + ".err"))
+		ts.Fatalf("%s: exit code %d, want %d\nstderr: %s", args[0], got, want, b)
+	}
+}
+
+// gone PIDFILE requires that the process whose pid the file holds has
+// ended (a zombie counts as ended).
+func gone(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: gone PIDFILE")
+	}
+	b, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	pid := strings.TrimSpace(string(b))
+	for end := time.Now().Add(patience); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		st, err := os.ReadFile("/proc/" + pid + "/stat")
+		if err != nil {
+			return
+		}
+		if f := strings.Fields(string(st[strings.LastIndexByte(string(st), ')')+1:])); len(f) > 0 && f[0] == "Z" {
+			return
+		}
+	}
+	ts.Fatalf("process %s is still running", pid)
 }

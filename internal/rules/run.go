@@ -76,6 +76,9 @@ type Deps struct {
 	DetectVersion func(ctx context.Context) string
 	// Metrics receives the rule counts for --metrics-file; nil: none.
 	Metrics *metrics.Registry
+	// Rename installs the tested temp file; nil means os.Rename. Tests
+	// inject a crash right after it.
+	Rename func(oldpath, newpath string) error
 }
 
 // DefaultSuricataVersion is assumed when no suricata binary is found, as
@@ -164,6 +167,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 			return err
 		}
 		defer lock.Unlock()
+		r.removeLeftovers()
 	}
 	return r.update(ctx)
 }
@@ -396,27 +400,54 @@ func (r *run) update(ctx context.Context) error {
 	}
 	reloadPending := prev != nil && prev.ReloadPending
 	if rep.Changed || c.Force {
-		if err := r.install(ctx, rs.writeTo); err != nil {
+		tmp, err := r.prepare(ctx, rs.writeTo)
+		if err != nil {
+			return err
+		}
+		// Durably "reload pending" before the rename: a crash after it
+		// must not leave Suricata on the old rules while the next runs
+		// see an up-to-date file and say "no change". The empty
+		// fingerprint also makes the next run rebuild instead of taking
+		// the fast path.
+		pending := &state{Version: stateVersion, ReloadPending: true}
+		if prev != nil {
+			*pending = *prev
+			pending.Fingerprint = ""
+			pending.ReloadPending = true
+		}
+		if err := r.writeState(pending); err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("record pending reload, %s kept unchanged: %w", c.Output, err)
+		}
+		if err := r.commit(tmp); err != nil {
 			return err
 		}
 		reloadPending = true
 	}
+	installed := func(err error) error {
+		if !reloadPending {
+			return err
+		}
+		return fmt.Errorf("rules installed in %s, reload pending (the next run does it): %w", c.Output, err)
+	}
 	if rs.classification != "" {
 		if err := writeIfChanged(filepath.Join(filepath.Dir(c.Output), "classification.config"), []byte(rs.classification)); err != nil {
-			return err
+			return installed(err)
 		}
 	}
 	for i, res := range results {
 		if !res.NotModified || fetcher.CachedMeta(res.Key) == nil {
+			// The cache only saves a download; failing to write it must
+			// not stop the reload of rules already installed.
 			if err := fetcher.Store(res.Key, bodies[i], res.Meta); err != nil {
-				return err
+				r.log.Warn("cannot cache the download; the next run fetches it again", "err", r.redact(err.Error()))
 			}
 		}
 	}
 	st := &state{Version: stateVersion, Fingerprint: r.fp, Sources: cur, Output: statOutput(c.Output),
 		RulesTotal: rep.RulesTotal, Enabled: rep.Enabled, Disabled: rep.Disabled, ReloadPending: reloadPending}
 	if err := r.writeState(st); err != nil {
-		return err
+		return installed(err)
 	}
 	if reloadPending {
 		if err := r.reload(ctx, st); err != nil {
