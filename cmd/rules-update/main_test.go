@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	kgzip "github.com/klauspost/compress/gzip"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -263,4 +264,56 @@ func gone(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Fatalf("process %s is still running", pid)
+}
+
+// A tarball that inflates to 512 MB of comment lines (under every cap)
+// around two rules: the run keeps only the rule lines, so its peak RSS
+// stays far below the inflated size (it was the inflated size plus the
+// parse, 1.44 GB for 1 GB). The bound is on memory, not on time.
+func TestInflatedTarballPeakRSS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 512 MB (inflated) tarball")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "big.tar.gz")
+	f, err := os.Create(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw, _ := kgzip.NewWriterLevel(f, kgzip.BestSpeed)
+	tw := tar.NewWriter(zw)
+	line := []byte("# padding comment line that a broken or hostile source repeats ................\n")
+	const size = 256 << 20
+	for i, name := range []string{"rules/a.rules", "rules/b.rules"} {
+		head := []byte(fmt.Sprintf("alert tcp any any -> any any (msg:\"T %d\"; sid:%d; rev:1;)\n", i, i+1))
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: size, Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(head)
+		left := size - len(head)
+		for left > 0 {
+			n := min(left, len(line))
+			tw.Write(line[len(line)-n:])
+			left -= n
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zw.Close()
+	f.Close()
+	cmd := exec.Command(filepath.Join(binDir, "rules-update"), "-c", os.DevNull, "--url", "file://"+src,
+		"--state-dir", filepath.Join(dir, "state"), "--output", filepath.Join(dir, "out", "suricata.rules"), "--min-rules", "1", "-q")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
+	t.Logf("peak RSS %d MB for %d MB inflated", rss>>10, 2*size>>20)
+	if rss > 128<<10 {
+		t.Fatalf("peak RSS %d MB for a tarball of two rules and 512 MB of comments", rss>>10)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "out", "suricata.rules"))
+	if err != nil || strings.Count(string(b), "\n") != 2 {
+		t.Fatalf("installed: %v\n%.200s", err, b)
+	}
 }

@@ -78,7 +78,11 @@ func buildRuleset(srcs []sourceFiles, ignore []string, pol *policy.Policy, local
 	sort.SliceStable(entries, func(a, b int) bool { return entries[a].job.file.Name < entries[b].job.file.Name })
 	total := 0
 	for _, e := range entries {
-		total += strings.Count(e.job.file.Data, "\n")
+		if c := e.job.file.Candidates; c >= 0 {
+			total += c
+		} else {
+			total += strings.Count(e.job.file.Data, "\n")
+		}
 	}
 	rs.set = rule.NewSet(total)
 	// Files parse independently: helpers parse on the other cores whatever

@@ -489,17 +489,24 @@ func (r *run) print(rep *Report) error {
 func (r *run) unpack(name string, body []byte, early *earlyParser) (sourceFiles, error) {
 	src := sourceFiles{name: name}
 	n := 0 // .rules members, loaded or not
-	keep := func(member string) bool {
+	mode := func(member string) archive.Mode {
 		if !strings.HasSuffix(member, ".rules") {
-			return keepMember(member)
+			if keepMember(member) {
+				return archive.Whole
+			}
+			return archive.Skip
 		}
 		n++
-		return early == nil || early.filter.loads(member)
+		if early == nil || early.filter.loads(member) {
+			// Only the lines the parser can use stay in memory.
+			return archive.RuleLines
+		}
+		return archive.Skip
 	}
 	each := func(_ int, f archive.File) {
 		src.jobs = append(src.jobs, early.start(f))
 	}
-	a, err := archive.ReadEach(bytes.NewReader(body), r.cfg.Limits, keep, each)
+	a, err := archive.ReadEachMode(bytes.NewReader(body), r.cfg.Limits, mode, each)
 	if err != nil {
 		// A single .rules file served as is (e.g. a local ruleset URL).
 		if strings.HasSuffix(name, ".rules") && !bytes.HasPrefix(body, []byte{0x1f, 0x8b}) && !looksLikeHTML(body) {
