@@ -24,9 +24,9 @@ const growCap = 32 << 20
 // member.
 type lineFilter struct {
 	out     strings.Builder // grown to the member's size, at most growCap, up front
-	partial []byte // the current line when it spans Writes
-	cont    bool   // the previous line ended in '\'
-	lineNo  int    // complete lines seen
+	partial []byte          // the current line when it spans Writes
+	cont    bool            // the previous line ended in '\'
+	lineNo  int             // complete lines seen
 	kept    int
 	max     int
 }
