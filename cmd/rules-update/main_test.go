@@ -106,6 +106,8 @@ func exits(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	cmd := exec.Command(prog, args[2:]...)
 	cmd.Dir = ts.Getenv("WORK")
+	// The script's PATH ("env PATH=..."), so a test can hide suricata.
+	cmd.Env = append(os.Environ(), "PATH="+ts.Getenv("PATH"))
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()

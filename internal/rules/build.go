@@ -32,6 +32,8 @@ type ruleset struct {
 	rules          []*rule.Rule // the merged file's rules, in order
 	classification string
 	warnings       []error
+	// unusedModify names the modify lines ("file line N") that changed no rule.
+	unusedModify []string
 }
 
 // keepMember selects the archive members worth holding in memory.
@@ -120,6 +122,11 @@ func buildRuleset(srcs []sourceFiles, ignore []string, pol *policy.Policy, local
 	st, errs := pol.Apply(rs.set)
 	rs.stats = st
 	rs.warnings = append(rs.warnings, errs...)
+	for _, mod := range pol.Modify {
+		if mod.Changed == 0 {
+			rs.unusedModify = append(rs.unusedModify, mod.Where)
+		}
+	}
 	rs.rules = rs.set.Rules()
 	return rs, nil
 }

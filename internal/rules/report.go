@@ -156,6 +156,12 @@ func (r *Report) writeText(w io.Writer, limit int) error {
 		state = "no change"
 	}
 	fmt.Fprintf(&b, "[***] rules-update: %s %s [***]\n", printable.String(r.Output), state)
+	if !r.Changed {
+		// Counts of a run that did nothing (the fast path loads no rules)
+		// only mislead: "policy: loaded 0".
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
 	fmt.Fprintf(&b, "total: %d; enabled: %d; disabled: %d; added: %d; removed: %d; modified: %d\n",
 		r.RulesTotal, r.Enabled, r.Disabled, r.Added, r.Removed, r.Modified)
 	fmt.Fprintf(&b, "policy: loaded %d; disabled %d; enabled %d; dropped %d; modified %d; flowbit-enabled %d\n",

@@ -271,12 +271,18 @@ func (r *run) configure(ctx context.Context) error {
 		if strings.Contains(u, "%oinkcode%") && c.Oinkcode == "" {
 			return cli.Usagef("source %s needs --oinkcode-file", u)
 		}
-		if strings.Contains(u, "%version%") || strings.Contains(u, "%(__version__)s") {
-			if r.cfg.SuricataVersion == "" && r.deps.DetectVersion != nil {
+		if (strings.Contains(u, "%version%") || strings.Contains(u, "%(__version__)s")) && r.cfg.SuricataVersion == "" {
+			// Say which version the URL was built for and why: a wrong
+			// guess silently installs rules for another engine.
+			if r.deps.DetectVersion != nil {
 				r.cfg.SuricataVersion = r.deps.DetectVersion(ctx)
 			}
-			if r.cfg.SuricataVersion == "" {
+			if r.cfg.SuricataVersion != "" {
+				r.log.Info("source URL built for the installed Suricata", "version", r.cfg.SuricataVersion, "from", "suricata -V")
+			} else {
 				r.cfg.SuricataVersion = DefaultSuricataVersion
+				r.log.Warn("no --suricata-version and no suricata binary on PATH answered -V: assuming Suricata "+
+					DefaultSuricataVersion+" (as suricata-update does) for the source URL", "version", DefaultSuricataVersion)
 			}
 		}
 		fmt.Fprintf(fp, "url=%s\n", r.configured(u))
@@ -383,6 +389,9 @@ func (r *run) update(ctx context.Context) error {
 	}
 	for _, w := range rs.warnings {
 		r.log.Warn("rule skipped or not modified", "err", cleanText(r.redact(w.Error())))
+	}
+	for _, where := range rs.unusedModify {
+		r.log.Warn("modify line changed no rule: its matcher matched nothing or its pattern never applied", "where", printable.String(where))
 	}
 	rep := diffSets(oldSet, rs.set, rs.stats, c.Output)
 	rep.Loaded = rs.loaded
