@@ -12,8 +12,10 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -401,7 +403,7 @@ func (r *run) update(ctx context.Context) error {
 		"disabled_by_policy", rs.stats.Disabled, "flowbit_enabled", rs.stats.Flowbits,
 		"added", rep.Added, "removed", rep.Removed, "modified", rep.Modified)
 
-	if err := r.guard(rep, oldSet); err != nil {
+	if err := r.guard(rep, oldSet, rs.set); err != nil {
 		return err
 	}
 	if c.DryRun {
@@ -537,8 +539,29 @@ func looksLikeHTML(b []byte) bool {
 
 // guard refuses rulesets that are too small or shrank too much; --force
 // overrides (and says so).
-func (r *run) guard(rep *Report, old *rule.Set) error {
+func (r *run) guard(rep *Report, old, cur *rule.Set) error {
 	var problems []string
+	if back := wentBack(old, cur); len(back) > 0 {
+		// An old tarball (a stale mirror, a cache restored from backup,
+		// the 2017 ET tarball over today's) would silently undo years of
+		// fixes: suricata-update installs it as "modified".
+		sample := make([]string, 0, 10)
+		for _, b := range back[:min(len(back), cap(sample))] {
+			sample = append(sample, b.String())
+		}
+		more := ""
+		if len(back) > len(sample) {
+			more = fmt.Sprintf(" and %d more", len(back)-len(sample))
+		}
+		r.log.Warn("rules went back in revision against the installed file", "count", len(back),
+			"rules", printable.String(strings.Join(sample, ", ")+more))
+		first := strings.Join(sample[:min(3, len(sample))], ", ")
+		if len(back) > 3 {
+			first += ", ..."
+		}
+		problems = append(problems, fmt.Sprintf("the source went back in time: %d rules have a lower rev than installed (%s)",
+			len(back), printable.String(first)))
+	}
 	if rep.Enabled < r.cfg.MinRules {
 		problems = append(problems, fmt.Sprintf("only %d enabled rules, fewer than --min-rules %d", rep.Enabled, r.cfg.MinRules))
 	}
@@ -557,6 +580,38 @@ func (r *run) guard(rep *Report, old *rule.Set) error {
 		return nil
 	}
 	return cli.Data(fmt.Errorf("ruleset refused, %s (use --force to install anyway)", strings.Join(problems, "; ")))
+}
+
+// revBack is a rule whose rev is lower than the installed one's.
+type revBack struct {
+	key      rule.Key
+	old, new int
+	group    string
+}
+
+func (b revBack) String() string {
+	return fmt.Sprintf("%s rev %d -> %d (%s)", b.key, b.old, b.new, b.group)
+}
+
+// wentBack lists, in sid order, the rules of cur whose rev is lower than
+// in old.
+func wentBack(old, cur *rule.Set) []revBack {
+	if old == nil {
+		return nil
+	}
+	var out []revBack
+	for _, n := range cur.Rules() {
+		if o := old.Get(n.Key()); o != nil && n.Rev < o.Rev {
+			out = append(out, revBack{key: n.Key(), old: o.Rev, new: n.Rev, group: path.Base(n.Group)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].key.GID != out[j].key.GID {
+			return out[i].key.GID < out[j].key.GID
+		}
+		return out[i].key.SID < out[j].key.SID
+	})
+	return out
 }
 
 // readInstalled reads and parses the currently installed rules file.

@@ -714,3 +714,24 @@ func TestCacheWriteFailureStillReloads(t *testing.T) {
 		t.Fatalf("next run: %v, %d reloads", err, calls())
 	}
 }
+
+// The 2017 ET tarball installed over the 2024 one used to report
+// "modified: 15054" and exit 0.
+func TestOldETTarballRefused(t *testing.T) {
+	newer := sharedtest.Path(t, "et-open", "emerging.rules.tar.gz")
+	older := sharedtest.Path(t, "et-open", "emerging-2017.rules.tar.gz")
+	h := newHarness(t, "file://"+newer)
+	h.cfg.MaxShrink = 100
+	if _, err := h.run(); err != nil {
+		t.Fatal(err)
+	}
+	before := h.output()
+	h.cfg.URLs = []string{"file://" + older}
+	_, err := h.run()
+	if cli.ExitCode(err) != cli.ExitData || !regexp.MustCompile(`went back in time: \d{4,} rules have a lower rev`).MatchString(err.Error()) {
+		t.Fatalf("want exit 65 for going back in time, got %d: %v", cli.ExitCode(err), err)
+	}
+	if h.output() != before {
+		t.Fatal("the installed rules changed")
+	}
+}
