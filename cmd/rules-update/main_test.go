@@ -11,8 +11,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 
+	kgzip "github.com/klauspost/compress/gzip"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -44,8 +48,13 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"mktar": mktar,
-			"exits": exits,
+			"mktar":    mktar,
+			"exits":    exits,
+			"bg":       bgStart,
+			"waitfile": waitFile,
+			"signal":   signalBg,
+			"waitexit": waitExit,
+			"gone":     gone,
 		},
 	})
 }
@@ -97,6 +106,8 @@ func exits(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	cmd := exec.Command(prog, args[2:]...)
 	cmd.Dir = ts.Getenv("WORK")
+	// The script's PATH ("env PATH=..."), so a test can hide suricata.
+	cmd.Env = append(os.Environ(), "PATH="+ts.Getenv("PATH"))
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()
@@ -110,5 +121,201 @@ func exits(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(ts.MkAbs("exits.err"), []byte(stderr.String()), 0o644))
 	if got != want {
 		ts.Fatalf("exit code %d, want %d\nstderr: %s", got, want, stderr.String())
+	}
+}
+
+// Background runs of the binary, per script, for the signal tests.
+var (
+	bgMu   sync.Mutex
+	bgCmds = map[*testscript.TestScript]map[string]*bgRun{}
+)
+
+type bgRun struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error
+}
+
+// patience bounds every wait on a condition so that a regression fails
+// the test instead of hanging it; nothing asserts on how long it took.
+const patience = 60 * time.Second
+
+// bg NAME PROG ARGS... starts PROG in the background; its output lands in
+// $WORK/NAME.out and $WORK/NAME.err.
+func bgStart(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: bg NAME PROG [ARGS...]")
+	}
+	prog := args[1]
+	if !strings.Contains(prog, "/") {
+		prog = filepath.Join(binDir, prog)
+	}
+	cmd := exec.Command(prog, args[2:]...)
+	cmd.Dir = ts.Getenv("WORK")
+	cmd.Env = append(os.Environ(), "WORK="+ts.Getenv("WORK"))
+	out, err := os.Create(ts.MkAbs(args[0] + ".out"))
+	ts.Check(err)
+	errf, err := os.Create(ts.MkAbs(args[0] + ".err"))
+	ts.Check(err)
+	cmd.Stdout, cmd.Stderr = out, errf
+	ts.Check(cmd.Start())
+	run := &bgRun{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		run.err = cmd.Wait()
+		out.Close()
+		errf.Close()
+		close(run.done)
+	}()
+	bgMu.Lock()
+	if bgCmds[ts] == nil {
+		bgCmds[ts] = map[string]*bgRun{}
+	}
+	bgCmds[ts][args[0]] = run
+	bgMu.Unlock()
+	ts.Defer(func() {
+		select {
+		case <-run.done:
+		default:
+			cmd.Process.Kill()
+			<-run.done
+		}
+		bgMu.Lock()
+		delete(bgCmds, ts)
+		bgMu.Unlock()
+	})
+}
+
+func bgGet(ts *testscript.TestScript, name string) *bgRun {
+	bgMu.Lock()
+	defer bgMu.Unlock()
+	run := bgCmds[ts][name]
+	if run == nil {
+		ts.Fatalf("no background run %q", name)
+	}
+	return run
+}
+
+// waitfile FILE waits until FILE exists (a marker a test script writes).
+func waitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitfile FILE")
+	}
+	p := ts.MkAbs(args[0])
+	for end := time.Now().Add(patience); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(p); err == nil {
+			return
+		}
+	}
+	ts.Fatalf("%s never appeared", args[0])
+}
+
+// signal NAME TERM|KILL|INT sends the signal to the background run.
+func signalBg(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: signal NAME TERM|KILL|INT")
+	}
+	sig := map[string]syscall.Signal{"TERM": syscall.SIGTERM, "KILL": syscall.SIGKILL, "INT": syscall.SIGINT}[args[1]]
+	if sig == 0 {
+		ts.Fatalf("unknown signal %s", args[1])
+	}
+	ts.Check(bgGet(ts, args[0]).cmd.Process.Signal(sig))
+}
+
+// waitexit NAME CODE waits for the background run to end and requires
+// that exit code (-1: killed by a signal).
+func waitExit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitexit NAME CODE")
+	}
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	run := bgGet(ts, args[0])
+	select {
+	case <-run.done:
+	case <-time.After(patience):
+		ts.Fatalf("%s still running", args[0])
+	}
+	got := 0
+	if ee, ok := run.err.(*exec.ExitError); ok {
+		got = ee.ExitCode()
+	} else if run.err != nil {
+		ts.Fatalf("%s: %v", args[0], run.err)
+	}
+	if got != want {
+		b, _ := os.ReadFile(ts.MkAbs(args[0] + ".err"))
+		ts.Fatalf("%s: exit code %d, want %d\nstderr: %s", args[0], got, want, b)
+	}
+}
+
+// gone PIDFILE requires that the process whose pid the file holds has
+// ended (a zombie counts as ended).
+func gone(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: gone PIDFILE")
+	}
+	b, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	pid := strings.TrimSpace(string(b))
+	for end := time.Now().Add(patience); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		st, err := os.ReadFile("/proc/" + pid + "/stat")
+		if err != nil {
+			return
+		}
+		if f := strings.Fields(string(st[strings.LastIndexByte(string(st), ')')+1:])); len(f) > 0 && f[0] == "Z" {
+			return
+		}
+	}
+	ts.Fatalf("process %s is still running", pid)
+}
+
+// A tarball that inflates to 512 MB of comment lines (under every cap)
+// around two rules: the run keeps only the rule lines, so its peak RSS
+// stays far below the inflated size (it was the inflated size plus the
+// parse, 1.44 GB for 1 GB). The bound is on memory, not on time.
+func TestInflatedTarballPeakRSS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 512 MB (inflated) tarball")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "big.tar.gz")
+	f, err := os.Create(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw, _ := kgzip.NewWriterLevel(f, kgzip.BestSpeed)
+	tw := tar.NewWriter(zw)
+	line := []byte("# padding comment line that a broken or hostile source repeats ................\n")
+	const size = 256 << 20
+	for i, name := range []string{"rules/a.rules", "rules/b.rules"} {
+		head := []byte(fmt.Sprintf("alert tcp any any -> any any (msg:\"T %d\"; sid:%d; rev:1;)\n", i, i+1))
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: size, Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(head)
+		left := size - len(head)
+		for left > 0 {
+			n := min(left, len(line))
+			tw.Write(line[len(line)-n:])
+			left -= n
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zw.Close()
+	f.Close()
+	cmd := exec.Command(filepath.Join(binDir, "rules-update"), "-c", os.DevNull, "--url", "file://"+src,
+		"--state-dir", filepath.Join(dir, "state"), "--output", filepath.Join(dir, "out", "suricata.rules"), "--min-rules", "1", "-q")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
+	t.Logf("peak RSS %d MB for %d MB inflated", rss>>10, 2*size>>20)
+	if rss > 128<<10 {
+		t.Fatalf("peak RSS %d MB for a tarball of two rules and 512 MB of comments", rss>>10)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "out", "suricata.rules"))
+	if err != nil || strings.Count(string(b), "\n") != 2 {
+		t.Fatalf("installed: %v\n%.200s", err, b)
 	}
 }

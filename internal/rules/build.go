@@ -32,6 +32,8 @@ type ruleset struct {
 	rules          []*rule.Rule // the merged file's rules, in order
 	classification string
 	warnings       []error
+	// unusedModify names the modify lines ("file line N") that changed no rule.
+	unusedModify []string
 }
 
 // keepMember selects the archive members worth holding in memory.
@@ -78,7 +80,11 @@ func buildRuleset(srcs []sourceFiles, ignore []string, pol *policy.Policy, local
 	sort.SliceStable(entries, func(a, b int) bool { return entries[a].job.file.Name < entries[b].job.file.Name })
 	total := 0
 	for _, e := range entries {
-		total += strings.Count(e.job.file.Data, "\n")
+		if c := e.job.file.Candidates; c >= 0 {
+			total += c
+		} else {
+			total += strings.Count(e.job.file.Data, "\n")
+		}
 	}
 	rs.set = rule.NewSet(total)
 	// Files parse independently: helpers parse on the other cores whatever
@@ -116,6 +122,11 @@ func buildRuleset(srcs []sourceFiles, ignore []string, pol *policy.Policy, local
 	st, errs := pol.Apply(rs.set)
 	rs.stats = st
 	rs.warnings = append(rs.warnings, errs...)
+	for _, mod := range pol.Modify {
+		if mod.Changed == 0 {
+			rs.unusedModify = append(rs.unusedModify, mod.Where)
+		}
+	}
 	rs.rules = rs.set.Rules()
 	return rs, nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/suricron/suricron/internal/metrics"
+	"github.com/suricron/suricron/internal/printable"
 	"github.com/suricron/suricron/internal/rules/policy"
 	"github.com/suricron/suricron/internal/rules/rule"
 )
@@ -154,7 +155,13 @@ func (r *Report) writeText(w io.Writer, limit int) error {
 	case !r.Changed:
 		state = "no change"
 	}
-	fmt.Fprintf(&b, "[***] rules-update: %s %s [***]\n", r.Output, state)
+	fmt.Fprintf(&b, "[***] rules-update: %s %s [***]\n", printable.String(r.Output), state)
+	if !r.Changed {
+		// Counts of a run that did nothing (the fast path loads no rules)
+		// only mislead: "policy: loaded 0".
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
 	fmt.Fprintf(&b, "total: %d; enabled: %d; disabled: %d; added: %d; removed: %d; modified: %d\n",
 		r.RulesTotal, r.Enabled, r.Disabled, r.Added, r.Removed, r.Modified)
 	fmt.Fprintf(&b, "policy: loaded %d; disabled %d; enabled %d; dropped %d; modified %d; flowbit-enabled %d\n",
@@ -185,10 +192,12 @@ func (r *Report) writeText(w io.Writer, limit int) error {
 			if x == nil {
 				continue
 			}
+			// msg and file names come from the tarball: a raw ESC or
+			// U+202E would drive the terminal or reorder the mail.
 			if x.Group != "" {
-				fmt.Fprintf(&b, "    %12s - %s (%s)\n", k, x.Msg, x.Group)
+				fmt.Fprintf(&b, "    %12s - %s (%s)\n", k, printable.String(x.Msg), printable.String(x.Group))
 			} else {
-				fmt.Fprintf(&b, "    %12s - %s\n", k, x.Msg)
+				fmt.Fprintf(&b, "    %12s - %s\n", k, printable.String(x.Msg))
 			}
 		}
 	}

@@ -12,9 +12,10 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -22,6 +23,8 @@ import (
 	"github.com/suricron/suricron/internal/checkpoint"
 	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/metrics"
+	"github.com/suricron/suricron/internal/printable"
+	"github.com/suricron/suricron/internal/redact"
 	"github.com/suricron/suricron/internal/rules/archive"
 	"github.com/suricron/suricron/internal/rules/fetch"
 	"github.com/suricron/suricron/internal/rules/policy"
@@ -75,6 +78,9 @@ type Deps struct {
 	DetectVersion func(ctx context.Context) string
 	// Metrics receives the rule counts for --metrics-file; nil: none.
 	Metrics *metrics.Registry
+	// Rename installs the tested temp file; nil means os.Rename. Tests
+	// inject a crash right after it.
+	Rename func(oldpath, newpath string) error
 }
 
 // DefaultSuricataVersion is assumed when no suricata binary is found, as
@@ -108,13 +114,16 @@ type outputState struct {
 }
 
 type run struct {
-	cfg    Config
-	deps   Deps
-	log    *slog.Logger
-	redact func(string) string
-	fp     string
-	pol    *policy.Policy
-	urls   []string // configured (placeholder) form
+	cfg  Config
+	deps Deps
+	log  *slog.Logger
+	// secrets is the one scrubber (oinkcode, header tokens, URL
+	// passwords); redact is its String method.
+	secrets *redact.Secrets
+	redact  func(string) string
+	fp      string
+	pol     *policy.Policy
+	urls    []string // configured (placeholder) form
 }
 
 // Run performs one update. Errors carry cli exit codes: 2 for bad
@@ -137,11 +146,13 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 	if r.deps.HTTP == nil {
 		r.deps.HTTP = &http.Client{Timeout: 2 * time.Minute}
 	}
-	r.redact = newRedactor(cfg.Oinkcode)
+	r.secrets = &redact.Secrets{}
+	r.secrets.Add(cfg.Oinkcode, "<oinkcode>")
+	r.redact = r.secrets.String
 	defer func() {
-		if err != nil {
-			err = &redactedError{msg: r.redact(err.Error()), err: err}
-		}
+		// Errors reach stderr and cron mail: no secret, and no raw control
+		// or bidi character from a rule or a command's output.
+		err = cleanError(r.secrets.Error(err))
 	}()
 	if err := r.configure(ctx); err != nil {
 		return err
@@ -161,6 +172,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 			return err
 		}
 		defer lock.Unlock()
+		r.removeLeftovers()
 	}
 	return r.update(ctx)
 }
@@ -264,12 +276,18 @@ func (r *run) configure(ctx context.Context) error {
 		if strings.Contains(u, "%oinkcode%") && c.Oinkcode == "" {
 			return cli.Usagef("source %s needs --oinkcode-file", u)
 		}
-		if strings.Contains(u, "%version%") || strings.Contains(u, "%(__version__)s") {
-			if r.cfg.SuricataVersion == "" && r.deps.DetectVersion != nil {
+		if (strings.Contains(u, "%version%") || strings.Contains(u, "%(__version__)s")) && r.cfg.SuricataVersion == "" {
+			// Say which version the URL was built for and why: a wrong
+			// guess silently installs rules for another engine.
+			if r.deps.DetectVersion != nil {
 				r.cfg.SuricataVersion = r.deps.DetectVersion(ctx)
 			}
-			if r.cfg.SuricataVersion == "" {
+			if r.cfg.SuricataVersion != "" {
+				r.log.Info("source URL built for the installed Suricata", "version", r.cfg.SuricataVersion, "from", "suricata -V")
+			} else {
 				r.cfg.SuricataVersion = DefaultSuricataVersion
+				r.log.Warn("no --suricata-version and no suricata binary on PATH answered -V: assuming Suricata "+
+					DefaultSuricataVersion+" (as suricata-update does) for the source URL", "version", DefaultSuricataVersion)
 			}
 		}
 		fmt.Fprintf(fp, "url=%s\n", r.configured(u))
@@ -375,7 +393,10 @@ func (r *run) update(ctx context.Context) error {
 		return cli.Usage(err)
 	}
 	for _, w := range rs.warnings {
-		r.log.Warn("rule skipped or not modified", "err", r.redact(w.Error()))
+		r.log.Warn("rule skipped or not modified", "err", cleanText(r.redact(w.Error())))
+	}
+	for _, where := range rs.unusedModify {
+		r.log.Warn("modify line changed no rule: its matcher matched nothing or its pattern never applied", "where", printable.String(where))
 	}
 	rep := diffSets(oldSet, rs.set, rs.stats, c.Output)
 	rep.Loaded = rs.loaded
@@ -385,7 +406,7 @@ func (r *run) update(ctx context.Context) error {
 		"disabled_by_policy", rs.stats.Disabled, "flowbit_enabled", rs.stats.Flowbits,
 		"added", rep.Added, "removed", rep.Removed, "modified", rep.Modified)
 
-	if err := r.guard(rep, oldSet); err != nil {
+	if err := r.guard(rep, oldSet, rs.set); err != nil {
 		return err
 	}
 	if c.DryRun {
@@ -393,27 +414,54 @@ func (r *run) update(ctx context.Context) error {
 	}
 	reloadPending := prev != nil && prev.ReloadPending
 	if rep.Changed || c.Force {
-		if err := r.install(ctx, rs.writeTo); err != nil {
+		tmp, err := r.prepare(ctx, rs.writeTo)
+		if err != nil {
+			return err
+		}
+		// Durably "reload pending" before the rename: a crash after it
+		// must not leave Suricata on the old rules while the next runs
+		// see an up-to-date file and say "no change". The empty
+		// fingerprint also makes the next run rebuild instead of taking
+		// the fast path.
+		pending := &state{Version: stateVersion, ReloadPending: true}
+		if prev != nil {
+			*pending = *prev
+			pending.Fingerprint = ""
+			pending.ReloadPending = true
+		}
+		if err := r.writeState(pending); err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("record pending reload, %s kept unchanged: %w", c.Output, err)
+		}
+		if err := r.commit(tmp); err != nil {
 			return err
 		}
 		reloadPending = true
 	}
+	installed := func(err error) error {
+		if !reloadPending {
+			return err
+		}
+		return fmt.Errorf("rules installed in %s, reload pending (the next run does it): %w", c.Output, err)
+	}
 	if rs.classification != "" {
 		if err := writeIfChanged(filepath.Join(filepath.Dir(c.Output), "classification.config"), []byte(rs.classification)); err != nil {
-			return err
+			return installed(err)
 		}
 	}
 	for i, res := range results {
 		if !res.NotModified || fetcher.CachedMeta(res.Key) == nil {
+			// The cache only saves a download; failing to write it must
+			// not stop the reload of rules already installed.
 			if err := fetcher.Store(res.Key, bodies[i], res.Meta); err != nil {
-				return err
+				r.log.Warn("cannot cache the download; the next run fetches it again", "err", r.redact(err.Error()))
 			}
 		}
 	}
 	st := &state{Version: stateVersion, Fingerprint: r.fp, Sources: cur, Output: statOutput(c.Output),
 		RulesTotal: rep.RulesTotal, Enabled: rep.Enabled, Disabled: rep.Disabled, ReloadPending: reloadPending}
 	if err := r.writeState(st); err != nil {
-		return err
+		return installed(err)
 	}
 	if reloadPending {
 		if err := r.reload(ctx, st); err != nil {
@@ -455,17 +503,24 @@ func (r *run) print(rep *Report) error {
 func (r *run) unpack(name string, body []byte, early *earlyParser) (sourceFiles, error) {
 	src := sourceFiles{name: name}
 	n := 0 // .rules members, loaded or not
-	keep := func(member string) bool {
+	mode := func(member string) archive.Mode {
 		if !strings.HasSuffix(member, ".rules") {
-			return keepMember(member)
+			if keepMember(member) {
+				return archive.Whole
+			}
+			return archive.Skip
 		}
 		n++
-		return early == nil || early.filter.loads(member)
+		if early == nil || early.filter.loads(member) {
+			// Only the lines the parser can use stay in memory.
+			return archive.RuleLines
+		}
+		return archive.Skip
 	}
 	each := func(_ int, f archive.File) {
 		src.jobs = append(src.jobs, early.start(f))
 	}
-	a, err := archive.ReadEach(bytes.NewReader(body), r.cfg.Limits, keep, each)
+	a, err := archive.ReadEachMode(bytes.NewReader(body), r.cfg.Limits, mode, each)
 	if err != nil {
 		// A single .rules file served as is (e.g. a local ruleset URL).
 		if strings.HasSuffix(name, ".rules") && !bytes.HasPrefix(body, []byte{0x1f, 0x8b}) && !looksLikeHTML(body) {
@@ -487,8 +542,29 @@ func looksLikeHTML(b []byte) bool {
 
 // guard refuses rulesets that are too small or shrank too much; --force
 // overrides (and says so).
-func (r *run) guard(rep *Report, old *rule.Set) error {
+func (r *run) guard(rep *Report, old, cur *rule.Set) error {
 	var problems []string
+	if back := wentBack(old, cur); len(back) > 0 {
+		// An old tarball (a stale mirror, a cache restored from backup,
+		// the 2017 ET tarball over today's) would silently undo years of
+		// fixes: suricata-update installs it as "modified".
+		sample := make([]string, 0, 10)
+		for _, b := range back[:min(len(back), cap(sample))] {
+			sample = append(sample, b.String())
+		}
+		more := ""
+		if len(back) > len(sample) {
+			more = fmt.Sprintf(" and %d more", len(back)-len(sample))
+		}
+		r.log.Warn("rules went back in revision against the installed file", "count", len(back),
+			"rules", printable.String(strings.Join(sample, ", ")+more))
+		first := strings.Join(sample[:min(3, len(sample))], ", ")
+		if len(back) > 3 {
+			first += ", ..."
+		}
+		problems = append(problems, fmt.Sprintf("the source went back in time: %d rules have a lower rev than installed (%s)",
+			len(back), printable.String(first)))
+	}
 	if rep.Enabled < r.cfg.MinRules {
 		problems = append(problems, fmt.Sprintf("only %d enabled rules, fewer than --min-rules %d", rep.Enabled, r.cfg.MinRules))
 	}
@@ -507,6 +583,38 @@ func (r *run) guard(rep *Report, old *rule.Set) error {
 		return nil
 	}
 	return cli.Data(fmt.Errorf("ruleset refused, %s (use --force to install anyway)", strings.Join(problems, "; ")))
+}
+
+// revBack is a rule whose rev is lower than the installed one's.
+type revBack struct {
+	key      rule.Key
+	old, new int
+	group    string
+}
+
+func (b revBack) String() string {
+	return fmt.Sprintf("%s rev %d -> %d (%s)", b.key, b.old, b.new, b.group)
+}
+
+// wentBack lists, in sid order, the rules of cur whose rev is lower than
+// in old.
+func wentBack(old, cur *rule.Set) []revBack {
+	if old == nil {
+		return nil
+	}
+	var out []revBack
+	for _, n := range cur.Rules() {
+		if o := old.Get(n.Key()); o != nil && n.Rev < o.Rev {
+			out = append(out, revBack{key: n.Key(), old: o.Rev, new: n.Rev, group: path.Base(n.Group)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].key.GID != out[j].key.GID {
+			return out[i].key.GID < out[j].key.GID
+		}
+		return out[i].key.SID < out[j].key.SID
+	})
+	return out
 }
 
 // readInstalled reads and parses the currently installed rules file.
@@ -553,24 +661,33 @@ func classifyFetch(err error) error {
 	return err
 }
 
-var urlPassword = regexp.MustCompile(`(://[^/@\s:]*:)[^@/\s]*@`)
-
-// newRedactor hides the oinkcode and URL passwords in any text.
-func newRedactor(secret string) func(string) string {
-	return func(s string) string {
-		if secret != "" {
-			s = strings.ReplaceAll(s, secret, "<oinkcode>")
-		}
-		return urlPassword.ReplaceAllString(s, "${1}<redacted>@")
+// cleanText is printable.String applied to each line of s, so that a
+// multi-line message (a test command's output) keeps its line breaks.
+func cleanText(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = printable.String(l)
 	}
+	return strings.Join(lines, "\n")
 }
 
-// redactedError presents a cleaned message while keeping the chain (and
-// its exit code) for errors.As.
-type redactedError struct {
+// cleanError presents err's text through cleanText while keeping the
+// chain (and its exit code) for errors.As.
+func cleanError(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if c := cleanText(msg); c != msg {
+		return &cleanedError{msg: c, err: err}
+	}
+	return err
+}
+
+type cleanedError struct {
 	msg string
 	err error
 }
 
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
+func (e *cleanedError) Error() string { return e.msg }
+func (e *cleanedError) Unwrap() error { return e.err }

@@ -139,6 +139,7 @@ type harness struct {
 	stdout bytes.Buffer
 	shell  func(ctx context.Context, cmdline string, env []string) ([]byte, error)
 	client *http.Client
+	rename func(oldpath, newpath string) error
 }
 
 func newHarness(t *testing.T, url string) *harness {
@@ -154,6 +155,7 @@ func (h *harness) run() (*Report, error) {
 	deps := Deps{
 		Stdout: &h.stdout, Logger: slog.New(slog.NewTextHandler(&h.logbuf, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now: func() time.Time { return time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC) }, Shell: h.shell, HTTP: h.client,
+		Rename: h.rename,
 	}
 	err := Run(context.Background(), h.cfg, deps)
 	if err != nil || h.cfg.Quiet {
@@ -628,5 +630,108 @@ func TestConfigErrorsAreUsage(t *testing.T) {
 	h.cfg.URLs = []string{"ftp://x/a.tar.gz"}
 	if _, err := h.run(); err == nil || !strings.Contains(err.Error(), "unsupported scheme") {
 		t.Fatalf("ftp: %v", err)
+	}
+}
+
+// reloadCounter is a reload command that counts its calls in a file.
+func reloadCounter(t *testing.T) (cmd string, calls func() int) {
+	log := filepath.Join(t.TempDir(), "reloads")
+	return "echo reload >> " + log, func() int {
+		b, _ := os.ReadFile(log)
+		return strings.Count(string(b), "reload")
+	}
+}
+
+// A crash right after the rename (simulated: the rename happens, then the
+// run dies with an error) used to leave a state that let the next runs
+// say "no change": Suricata kept the old rules forever.
+func TestCrashAfterRenameReloadsNextRun(t *testing.T) {
+	v1 := dirFiles(t, "testdata/v1")
+	src := filepath.Join(t.TempDir(), "x.tar.gz")
+	writeFile(t, src, tarGz(t, v1))
+	h := newHarness(t, "file://"+src)
+	cmd, calls := reloadCounter(t)
+	h.cfg.ReloadCommand = cmd
+	if _, err := h.run(); err != nil || calls() != 1 {
+		t.Fatalf("first install: %v, %d reloads", err, calls())
+	}
+	writeFile(t, src, tarGz(t, makeV2(t, v1)))
+	crash := errors.New("simulated crash after the rename")
+	h.rename = func(o, n string) error {
+		if err := os.Rename(o, n); err != nil {
+			return err
+		}
+		return crash
+	}
+	if _, err := h.run(); !errors.Is(err, crash) {
+		t.Fatalf("want the crash, got %v", err)
+	}
+	if !strings.Contains(h.output(), "sid:2999999") || calls() != 1 {
+		t.Fatalf("the crash run should have installed v2 without reloading (%d reloads)", calls())
+	}
+	h.rename = nil
+	if _, err := h.run(); err != nil {
+		t.Fatal(err)
+	}
+	if calls() != 2 {
+		t.Fatalf("the run after the crash did not reload: %d reloads", calls())
+	}
+	if _, err := h.run(); err != nil || calls() != 2 {
+		t.Fatalf("nothing changed, yet reloaded again: %v, %d reloads", err, calls())
+	}
+}
+
+// A cache that cannot be written after the rules were installed used to
+// fail the run before the reload ("nothing committed" although the rules
+// were), and the next run then saw no change and never reloaded.
+func TestCacheWriteFailureStillReloads(t *testing.T) {
+	v1 := dirFiles(t, "testdata/v1")
+	src := filepath.Join(t.TempDir(), "x.tar.gz")
+	writeFile(t, src, tarGz(t, v1))
+	h := newHarness(t, "file://"+src)
+	cmd, calls := reloadCounter(t)
+	h.cfg.ReloadCommand = cmd
+	if _, err := h.run(); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, src, tarGz(t, makeV2(t, v1)))
+	// A regular file where the cache dir should be: every cache write
+	// fails, as on a full or read-only disk.
+	cache := filepath.Join(h.cfg.StateDir, "rules-update.cache")
+	if err := os.RemoveAll(cache); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, cache, []byte("in the way"))
+	rep, err := h.run()
+	if err != nil {
+		t.Fatalf("a failed cache write must not fail the install: %v", err)
+	}
+	if rep.Added != 1 || calls() != 2 || !strings.Contains(h.logbuf.String(), "cannot cache the download") {
+		t.Fatalf("added %d, %d reloads, log:\n%s", rep.Added, calls(), h.logbuf.String())
+	}
+	os.Remove(cache)
+	if _, err := h.run(); err != nil || calls() != 2 {
+		t.Fatalf("next run: %v, %d reloads", err, calls())
+	}
+}
+
+// The 2017 ET tarball installed over the 2024 one used to report
+// "modified: 15054" and exit 0.
+func TestOldETTarballRefused(t *testing.T) {
+	newer := sharedtest.Path(t, "et-open", "emerging.rules.tar.gz")
+	older := sharedtest.Path(t, "et-open", "emerging-2017.rules.tar.gz")
+	h := newHarness(t, "file://"+newer)
+	h.cfg.MaxShrink = 100
+	if _, err := h.run(); err != nil {
+		t.Fatal(err)
+	}
+	before := h.output()
+	h.cfg.URLs = []string{"file://" + older}
+	_, err := h.run()
+	if cli.ExitCode(err) != cli.ExitData || !regexp.MustCompile(`went back in time: \d{4,} rules have a lower rev`).MatchString(err.Error()) {
+		t.Fatalf("want exit 65 for going back in time, got %d: %v", cli.ExitCode(err), err)
+	}
+	if h.output() != before {
+		t.Fatal("the installed rules changed")
 	}
 }

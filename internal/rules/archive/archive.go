@@ -22,12 +22,14 @@ type Limits struct {
 	MaxTotal    int64 // sum of unpacked regular-file sizes
 	MaxFileSize int64 // one unpacked member
 	MaxTrailing int64 // bytes after the tar end marker (padding)
+	// MaxLine caps one line of a member read in RuleLines mode; 0: no cap.
+	MaxLine int
 }
 
 // DefaultLimits fit ET Pro (the largest common set, ~60 MB unpacked) with a
 // wide margin while stopping bombs early.
 func DefaultLimits() Limits {
-	return Limits{MaxEntries: 10000, MaxTotal: 1 << 30, MaxFileSize: 512 << 20, MaxTrailing: 1 << 20}
+	return Limits{MaxEntries: 10000, MaxTotal: 1 << 30, MaxFileSize: 512 << 20, MaxTrailing: 1 << 20, MaxLine: 1 << 20}
 }
 
 // ErrRejected marks every refusal, so callers can map it to "bad data".
@@ -42,7 +44,24 @@ type File struct {
 	Name string // cleaned path inside the archive, e.g. "rules/x.rules"
 	// Data is a string so rules can be parsed as substrings without a copy.
 	Data string
+	// Candidates, for a member read in RuleLines mode, is the number of
+	// lines kept with their text; -1 for a member kept whole.
+	Candidates int
 }
+
+// Mode says how a member is read.
+type Mode int
+
+const (
+	// Skip reads the member only to verify the stream.
+	Skip Mode = iota
+	// Whole keeps the member's bytes as they are.
+	Whole
+	// RuleLines keeps only the lines that can be (part of) a rule and
+	// leaves every other line empty, so line numbers do not move: a
+	// tarball inflating to 1 GiB of comments no longer costs 1 GiB.
+	RuleLines
+)
 
 // Archive is the result of a successful read.
 type Archive struct {
@@ -64,6 +83,17 @@ func Read(r io.Reader, lim Limits, keep func(name string) bool) (*Archive, error
 // handed out before an error belong to a rejected archive: each must not
 // act on them beyond work that can be thrown away.
 func ReadEach(r io.Reader, lim Limits, keep func(name string) bool, each func(i int, f File)) (*Archive, error) {
+	mode := func(name string) Mode {
+		if keep != nil && keep(name) {
+			return Whole
+		}
+		return Skip
+	}
+	return ReadEachMode(r, lim, mode, each)
+}
+
+// ReadEachMode is ReadEach with a per-member Mode.
+func ReadEachMode(r io.Reader, lim Limits, mode func(name string) Mode, each func(i int, f File)) (*Archive, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	magic, err := br.Peek(2)
 	if err != nil || magic[0] != 0x1f || magic[1] != 0x8b {
@@ -114,18 +144,33 @@ func ReadEach(r io.Reader, lim Limits, keep func(name string) bool, each func(i 
 			return nil, reject("unpacked size exceeds the %d byte cap at %q", lim.MaxTotal, name)
 		}
 		a.Total += h.Size
-		if keep != nil && keep(name) {
+		switch mode(name) {
+		case Whole:
 			var buf strings.Builder
 			buf.Grow(int(h.Size))
 			if _, err := io.CopyBuffer(&buf, tr, copyBuf); err != nil {
 				return nil, reject("entry %q: %v", name, truncated(err))
 			}
-			a.Files = append(a.Files, File{Name: name, Data: buf.String()})
-			if each != nil {
-				each(len(a.Files)-1, a.Files[len(a.Files)-1])
+			a.Files = append(a.Files, File{Name: name, Data: buf.String(), Candidates: -1})
+		case RuleLines:
+			lf := &lineFilter{max: lim.MaxLine}
+			lf.out.Grow(int(min(h.Size, growCap)))
+			if _, err := io.CopyBuffer(lf, tr, copyBuf); err != nil {
+				if errors.Is(err, errLongLine) {
+					return nil, reject("entry %q line %d: longer than the %d byte line cap", name, lf.lineNo+1, lim.MaxLine)
+				}
+				return nil, reject("entry %q: %v", name, truncated(err))
 			}
-		} else if _, err := io.CopyBuffer(io.Discard, tr, copyBuf); err != nil {
-			return nil, reject("entry %q: %v", name, truncated(err))
+			lf.finish()
+			a.Files = append(a.Files, File{Name: name, Data: lf.out.String(), Candidates: lf.kept})
+		default:
+			if _, err := io.CopyBuffer(io.Discard, tr, copyBuf); err != nil {
+				return nil, reject("entry %q: %v", name, truncated(err))
+			}
+			continue
+		}
+		if each != nil {
+			each(len(a.Files)-1, a.Files[len(a.Files)-1])
 		}
 	}
 	// The tar end marker may come before the end of the gzip stream; reading

@@ -29,6 +29,9 @@ var leadingWord = regexp.MustCompile(`^\w+`)
 func (p *Policy) Apply(s *rule.Set) (Stats, []error) {
 	var st Stats
 	var errs []error
+	for _, mod := range p.Modify {
+		mod.Changed = 0
+	}
 	s.Each(func(r *rule.Rule) *rule.Rule {
 		orig := r
 		enabled, dropped, modified := false, false, false
@@ -60,6 +63,9 @@ func (p *Policy) Apply(s *rule.Set) (Stats, []error) {
 				nr, err := mod.Apply(r)
 				if err != nil {
 					errs = append(errs, err)
+				}
+				if nr != r {
+					mod.Changed++
 				}
 				r = nr
 				modified = true

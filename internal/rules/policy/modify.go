@@ -20,6 +20,9 @@ type Modifier struct {
 	firstOnly bool
 	// Where names the config line, for messages.
 	Where string
+	// Changed counts the rules this line changed in the last Apply; a line
+	// that changed none is warned about (a typo, or upstream moved on).
+	Changed int
 }
 
 // Apply returns the modified rule, or r and an error when the result does
