@@ -92,6 +92,10 @@ func insertSettings() url.Values {
 		"input_format_skip_unknown_fields": {"1"},
 		"input_format_import_nested_json":  {"1"},
 		"date_time_input_format":           {"best_effort"},
+		// Through a Distributed table the 200 then means every shard has
+		// its rows, not that they wait in a local queue; a plain table
+		// ignores it.
+		"insert_distributed_sync": {"1"},
 	}
 }
 
