@@ -23,6 +23,10 @@ type ServerFlags struct {
 	RetryMax               time.Duration `help:"Longest single retry wait." default:"30s"`
 }
 
+// ServerConfig is the connection part of a Config, for other commands
+// (weekly-report --source clickhouse).
+func (f ServerFlags) ServerConfig() Config { return f.config() }
+
 func (f ServerFlags) config() Config {
 	return Config{URL: f.ClickhouseURL, Database: f.Database, User: f.ClickhouseUser,
 		PasswordFile: f.ClickhousePasswordFile, CAFile: f.CAFile, Timeout: f.Timeout,
