@@ -150,8 +150,8 @@ func (r *record) stats(v []byte, vt jsonparser.ValueType) {
 	if u, t, _, err := jsonparser.Get(v, "uptime"); err == nil {
 		r.set("uptime", u, t)
 	}
-	for key, col := range map[string]string{"pkts": "kernel_packets", "drops": "kernel_drops", "ifdrops": "kernel_ifdrops"} {
-		if x, t, _, err := jsonparser.Get(v, "capture", "kernel_"+key); err == nil {
+	for _, col := range []string{"kernel_packets", "kernel_drops", "kernel_ifdrops"} {
+		if x, t, _, err := jsonparser.Get(v, "capture", col); err == nil {
 			r.set(col, x, t)
 			r.num["has_capture"] = 1
 		}
