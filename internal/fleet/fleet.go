@@ -222,17 +222,25 @@ type capRow struct {
 // itself the increase. A sensor's first record counts only if its engine
 // started within the first minute (as the local report does).
 func (q *querier) capture(p report.Period) ([]capRow, error) {
-	sql := fmt.Sprintf(`SELECT sensor, x.1 AS d, count(), sum(x.6), sum(x.2), sum(x.3), sum(x.4), sum(x.5) FROM (
-  SELECT sensor,
-    arraySort(groupArray((toUInt64(ts) * 1000000 + usec, toInt64(uptime), toInt64(kernel_packets), toInt64(kernel_drops), %s, toInt64(decoder_pkts), has_capture))) AS s,
-    arrayJoin(arrayMap(i -> (s[i].5,
-      if(i = 1, if(s[i].2 <= 60, s[i].3, 0), if(s[i].2 < s[i-1].2 OR s[i].3 < s[i-1].3, s[i].3, s[i].3 - s[i-1].3)),
-      if(i = 1, if(s[i].2 <= 60, s[i].4, 0), if(s[i].2 < s[i-1].2 OR s[i].4 < s[i-1].4, s[i].4, s[i].4 - s[i-1].4)),
-      if(i = 1, if(s[i].2 <= 60, s[i].6, 0), if(s[i].2 < s[i-1].2 OR s[i].6 < s[i-1].6, s[i].6, s[i].6 - s[i-1].6)),
-      i > 1 AND s[i].2 < s[i-1].2,
-      s[i].7), arrayEnumerate(s))) AS x
+	// Shifted copies of the arrays (arrayPushFront(arrayPopBack(a), -1))
+	// pair each record with the one before in a multi-array arrayMap: a
+	// lambda that indexed the captured array instead would copy it per
+	// element, quadratic memory (64 GiB for 75 k records of a week).
+	sql := fmt.Sprintf(`SELECT sensor, j.1 AS day, count(), sum(j.6), sum(j.2), sum(j.3), sum(j.4), sum(j.5) FROM (
+  SELECT sensor, arraySort(groupArray((toUInt64(ts) * 1000000 + usec, toInt64(uptime), toInt64(kernel_packets), toInt64(kernel_drops), %s, toInt64(decoder_pkts), toInt64(has_capture)))) AS s,
+    arrayMap(t -> t.2, s) AS up, arrayPushFront(arrayPopBack(up), -1) AS pup,
+    arrayMap(t -> t.3, s) AS kp, arrayPushFront(arrayPopBack(kp), 0) AS pkp,
+    arrayMap(t -> t.4, s) AS kd, arrayPushFront(arrayPopBack(kd), 0) AS pkd,
+    arrayMap(t -> t.6, s) AS dp, arrayPushFront(arrayPopBack(dp), 0) AS pdp,
+    arrayJoin(arrayMap((dd, u, pu, k, pk, r, pr, e, pe, h) -> (dd,
+      if(pu < 0, if(u <= 60, k, 0), if(u < pu OR k < pk, k, k - pk)),
+      if(pu < 0, if(u <= 60, r, 0), if(u < pu OR r < pr, r, r - pr)),
+      if(pu < 0, if(u <= 60, e, 0), if(u < pu OR e < pe, e, e - pe)),
+      pu >= 0 AND u < pu,
+      h),
+      arrayMap(t -> t.5, s), up, pup, kp, pkp, kd, pkd, dp, pdp, arrayMap(t -> t.7, s))) AS j
   FROM stats FINAL WHERE %s GROUP BY sensor
-) GROUP BY sensor, d`, q.date(), q.where(p.Start, p.End))
+) GROUP BY sensor, day`, q.date(), q.where(p.Start, p.End))
 	rows, err := q.rows(sql)
 	if err != nil {
 		return nil, err
