@@ -252,7 +252,13 @@ func BuildRow(line []byte, m rowMeta) (Row, int, error) {
 	et := rec.str["event_type"]
 	table := TableFor(et)
 	eid := EID(m.sensor, m.fileID, m.end)
-	b := make([]byte, 0, 512)
+	// Sized once: the events table holds the whole line, escaped, and
+	// growing the buffer step by step was most of the cost.
+	n := 640
+	if table == TableEvents {
+		n += len(line) + len(line)/8
+	}
+	b := make([]byte, 0, n)
 	b = append(b, '{')
 	first := true
 	key := func(k string) {
