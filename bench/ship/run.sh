@@ -90,5 +90,5 @@ t0=$(date +%s.%N)
 TZ=UTC "$work/weekly-report" --source clickhouse --clickhouse-url "$url" --week 2025-W02 --format json --state-dir "$work/wr" >"$work/report.json"
 t1=$(date +%s.%N)
 alerts=$(q "SELECT count() FROM suricron.alerts")
-echo "fleet report:      $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')s on $rows rows ($alerts alerts; report total $(grep -o '"total":[0-9]*' "$work/report.json" | head -1))"
+echo "fleet report:      $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')s on $rows rows ($alerts alerts; the report counts $(jq .alerts.total "$work/report.json"))"
 echo "disk:              $(q "SELECT formatReadableSize(sum(bytes_on_disk)) FROM system.parts WHERE database = 'suricron' AND active")"
