@@ -2,7 +2,7 @@
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
-COMMANDS  := rules-update alert-digest telemetry-send dump-data weekly-report
+COMMANDS  := rules-update alert-digest telemetry-send dump-data weekly-report eve-ship
 BIN       := bin
 FUZZTIME  ?= 30s
 SOAKTIME  ?= 5m

@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/fleet"
 	"github.com/suricron/suricron/internal/mail"
 	"github.com/suricron/suricron/internal/report"
+	"github.com/suricron/suricron/internal/ship"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -41,6 +43,13 @@ type command struct {
 	Keep        int    `help:"Weeks of aggregates to keep." default:"26" placeholder:"WEEKS"`
 	Start       string `help:"Where a first run (no state yet) begins: end, beginning (of the live file), all (rotated files too)." default:"end" enum:"end,beginning,all"`
 	ResetState  bool   `help:"Discard the saved position (even a corrupt one) and start per --start."`
+
+	// The fleet report: the same sections from ClickHouse (eve-ship's
+	// tables), plus a per-sensor table.
+	Source      string        `help:"Data source: local (this sensor's state dir) or clickhouse (the fleet, as eve-ship stores it)." default:"local" enum:"local,clickhouse"`
+	Sensor      string        `help:"With --source clickhouse: report on this sensor only (default: the whole fleet)." placeholder:"NAME"`
+	SilentAfter time.Duration `help:"With --source clickhouse: flag a sensor whose last event is older than this." default:"24h"`
+	ship.ServerFlags
 }
 
 func (c *command) Run(ctx context.Context, env *cli.Env) error {
@@ -71,6 +80,17 @@ func (c *command) Run(ctx context.Context, env *cli.Env) error {
 	if cfg.From == "" {
 		cfg.From = "suricron@" + host
 	}
+	if c.Source == "clickhouse" {
+		src, err := c.fleetSource(now)
+		if err != nil {
+			return err
+		}
+		cfg.Source = src
+		host = "fleet"
+		if c.Sensor != "" {
+			host = c.Sensor
+		}
+	}
 	deps := report.Deps{Now: func() time.Time { return now }, Hostname: host, Stdout: env.Stdout, Logger: env.Logger, Metrics: env.Metrics}
 	if c.Mail {
 		s, err := c.Options.NewSender(env.Logger)
@@ -80,6 +100,16 @@ func (c *command) Run(ctx context.Context, env *cli.Env) error {
 		deps.Sender = s
 	}
 	return report.Run(ctx, cfg, deps)
+}
+
+// fleetSource is the --source clickhouse switch: the report's days come
+// from internal/fleet's queries instead of the state dir.
+func (c *command) fleetSource(now time.Time) (report.Source, error) {
+	client, _, err := ship.NewClient(c.ServerConfig(), ship.Deps{})
+	if err != nil {
+		return nil, err
+	}
+	return &fleet.Source{Client: client, Sensor: c.Sensor, SilentAfter: c.SilentAfter, Now: func() time.Time { return now }}, nil
 }
 
 func main() {

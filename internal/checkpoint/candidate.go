@@ -190,7 +190,14 @@ func (c *candidate) anchorAt(offset int64) (anchor string, n int, r io.Reader, d
 	if err != nil {
 		return "", 0, nil, nil, err
 	}
-	if _, err := io.CopyN(io.Discard, rd, start); err != nil {
+	// A plain file seeks to the window; reading up to it instead made every
+	// commit cost the whole file so far (quadratic in a run's commits).
+	if sk, ok := rd.(io.Seeker); ok {
+		if _, err := sk.Seek(start, io.SeekStart); err != nil {
+			done()
+			return "", 0, nil, nil, errShort
+		}
+	} else if _, err := io.CopyN(io.Discard, rd, start); err != nil {
 		done()
 		return "", 0, nil, nil, errShort
 	}

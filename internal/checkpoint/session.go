@@ -923,3 +923,8 @@ func ReadState(stateDir, consumer, live string) (*State, error) {
 func FormatPos(p Position) string {
 	return p.Path + " at byte offset " + strconv.FormatInt(p.Offset, 10)
 }
+
+// FileID is the identity of the file p lies in (the hash of its first
+// line), the same in eve.json and its rotated or compressed copies; ""
+// for a position without a file. eve-ship derives its event ids from it.
+func (p Position) FileID() string { return p.head() }

@@ -23,7 +23,7 @@ var sharedTables = map[string]bool{"eve": true, "mail": true}
 
 // knownSections are the command tables; a command ignores the others' tables
 // so that one file serves all five binaries.
-var knownSections = map[string]bool{"rules": true, "digest": true, "telemetry": true, "report": true}
+var knownSections = map[string]bool{"rules": true, "digest": true, "telemetry": true, "report": true, "ship": true}
 
 // configResolver resolves flags from one TOML file. A flag's key is its
 // `config:"table.key"` tag when present (shared flags: eve.path, mail.to,

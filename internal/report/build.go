@@ -24,6 +24,7 @@ type Report struct {
 	TopTalkers   []HostRow      `json:"top_talkers"`
 	NewHosts     []string       `json:"new_hosts"`
 	Notes        []string       `json:"notes"`
+	Sensors      []SensorRow    `json:"sensors,omitempty"` // fleet report only
 }
 
 // Period is [Start, End).

@@ -51,6 +51,7 @@ type Config struct {
 
 	Top      int
 	Location *time.Location // days and weeks; default time.Local
+	Source   Source         // nil: the local state dir; else e.g. ClickHouse (fleet)
 	Limits   Limits         // zero means DefaultLimits
 
 	MaxLineBytes int // --max-line-bytes; 0: eve.DefaultMaxLine

@@ -74,7 +74,15 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 	}
 	in := buildInput{host: deps.Hostname, week: label, period: period, loc: cfg.Location, expected: expected, top: cfg.Top}
 
-	if adhoc {
+	var sensors []SensorRow
+	if cfg.Source != nil {
+		if adhoc || cfg.CollectOnly {
+			return cli.Usagef("--source clickhouse reports from ClickHouse: no --files, no --collect-only")
+		}
+		if sensors, err = fromSource(ctx, cfg.Source, &in); err != nil {
+			return err
+		}
+	} else if adhoc {
 		if err := scanFiles(ctx, cfg, deps, local, &in); err != nil {
 			return err
 		}
@@ -100,6 +108,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 		}
 	}
 	rep := build(in)
+	rep.Sensors = sensors
 	recordReport(deps.Metrics, rep)
 	deps.Logger.Info("report built", "period", label, "alerts", rep.Alerts.Total, "no_data", rep.NoData)
 	return deliver(ctx, cfg, deps, rep)

@@ -353,6 +353,9 @@ func renderText(w io.Writer, r *Report, loc *time.Location, kind tableKind) erro
 	} else {
 		line(strings.Join(r.NewHosts, " "))
 	}
+	if err == nil {
+		err = renderSensors(w, r, loc, kind)
+	}
 	return err
 }
 

@@ -67,7 +67,7 @@ func TestExampleConfigCoversEveryFlag(t *testing.T) {
 	for _, c := range commands() {
 		r := runCmd(t, nil, filepath.Join(binDir(t), c), "--help")
 		section := map[string]string{"rules-update": "rules", "alert-digest": "digest", "telemetry-send": "telemetry",
-			"dump-data": "telemetry", "weekly-report": "report"}[c]
+			"dump-data": "telemetry", "weekly-report": "report", "eve-ship": "ship"}[c]
 		for l := range strings.Lines(r.stdout) {
 			// Flag lines only ("  -c, --config" or "      --eve"), not
 			// wrapped help text that mentions another flag.

@@ -13,7 +13,7 @@ import (
 
 // commands are the binaries; dump-data has no service mode.
 func commands() []string {
-	return []string{"rules-update", "alert-digest", "telemetry-send", "dump-data", "weekly-report"}
+	return []string{"rules-update", "alert-digest", "telemetry-send", "dump-data", "weekly-report", "eve-ship"}
 }
 
 // testVersion is stamped into the binaries so --version can be checked.

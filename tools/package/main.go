@@ -107,7 +107,7 @@ func packageInfo(version, arch, binDir, root string) (*nfpm.Info, error) {
 	}
 	var errs []error
 	// The binaries the package installs into /usr/bin.
-	for _, c := range []string{"rules-update", "alert-digest", "telemetry-send", "dump-data", "weekly-report"} {
+	for _, c := range []string{"rules-update", "alert-digest", "telemetry-send", "dump-data", "weekly-report", "eve-ship"} {
 		errs = append(errs, add(filepath.Join(binDir, c), "/usr/bin/"+c, files.TypeFile, 0o755))
 	}
 	// Conffiles: an operator's edits survive upgrades (dpkg asks).

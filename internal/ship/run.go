@@ -1,0 +1,442 @@
+package ship
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/suricron/suricron/internal/checkpoint"
+	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/eve"
+	"github.com/suricron/suricron/internal/metrics"
+	"github.com/suricron/suricron/internal/redact"
+)
+
+// Consumer names eve-ship's checkpoint, lock and quarantine files.
+const Consumer = "eve-ship"
+
+// Config is one run of eve-ship.
+type Config struct {
+	Eve, StateDir string
+	Rotated       []string
+	Start         string
+	ResetState    bool
+
+	URL          string
+	Database     string
+	User         string
+	PasswordFile string
+	CAFile       string
+	EventTypes   []string // "all" ships every type
+	Sensor       string
+	BatchLines   int
+	BatchBytes   int
+	Timeout      time.Duration
+	Retry        Retry
+}
+
+// Deps are the side effects, injected for in-process tests.
+type Deps struct {
+	HTTP     *http.Client
+	Log      *slog.Logger
+	Sleep    func(context.Context, time.Duration) error
+	Now      func() time.Time
+	Hostname func() (string, error)
+	Metrics  *metrics.Registry
+}
+
+func (d *Deps) fill() {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Sleep == nil {
+		d.Sleep = cli.Sleep
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Hostname == nil {
+		d.Hostname = os.Hostname
+	}
+}
+
+// Result counts one run.
+type Result struct {
+	Lines       int64
+	Rows        map[string]int // inserted per table
+	Quarantined int
+	Cleaned     int // values replaced while cleaning rows
+	Batches     int
+}
+
+// QuarantinePath is where refused rows are kept.
+func QuarantinePath(stateDir string) string {
+	return filepath.Join(stateDir, Consumer+".quarantine.jsonl")
+}
+
+// insertSettings make 18.16 and current servers read the rows the same way:
+// unknown keys ignored (a newer schema or an older eve-ship), nested JSON
+// allowed, and a timestamp eve-ship could not parse read best-effort.
+func insertSettings() url.Values {
+	return url.Values{
+		"input_format_skip_unknown_fields": {"1"},
+		"input_format_import_nested_json":  {"1"},
+		"date_time_input_format":           {"best_effort"},
+		// Through a Distributed table the 200 then means every shard has
+		// its rows, not that they wait in a local queue; a plain table
+		// ignores it.
+		"insert_distributed_sync": {"1"},
+	}
+}
+
+// NewClient builds the ClickHouse client of cfg, reading the password
+// file. The returned Secrets scrub the password from any error.
+func NewClient(cfg Config, deps Deps) (*Client, *redact.Secrets, error) {
+	deps.fill()
+	secrets := redact.New()
+	var password string
+	if cfg.PasswordFile != "" {
+		pw, err := cli.ReadSecret(cfg.PasswordFile)
+		if err != nil {
+			return nil, secrets, fmt.Errorf("--clickhouse-password-file: %w", err)
+		}
+		password = pw
+		secrets.Add(pw, "clickhouse password")
+	}
+	u, err := url.Parse(cfg.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, secrets, cli.Usagef("--clickhouse-url %q: want http(s)://host:port", secrets.String(cfg.URL))
+	}
+	if u.User != nil {
+		return nil, secrets, cli.Usagef("--clickhouse-url: put no credentials in the URL; use --clickhouse-user and --clickhouse-password-file")
+	}
+	if cfg.Database == "" {
+		return nil, secrets, cli.Usagef("--database is empty")
+	}
+	hc := deps.HTTP
+	if hc == nil {
+		if hc, err = NewHTTPClient(cfg.CAFile, cfg.Timeout); err != nil {
+			return nil, secrets, err
+		}
+	}
+	return &Client{URL: cfg.URL, Database: cfg.Database, User: cfg.User, Password: password,
+		HTTP: hc, Retry: cfg.Retry, Sleep: deps.Sleep, Settings: insertSettings()}, secrets, nil
+}
+
+// Run ships the new records since the checkpoint.
+func Run(ctx context.Context, cfg Config, deps Deps) (res *Result, err error) {
+	deps.fill()
+	if cfg.BatchLines < 1 || cfg.BatchBytes < 1 {
+		return nil, cli.Usagef("--batch-lines and --batch-bytes must be positive")
+	}
+	types, all, err := parseTypes(cfg.EventTypes)
+	if err != nil {
+		return nil, err
+	}
+	sensor := cfg.Sensor
+	if sensor == "" {
+		if sensor, err = deps.Hostname(); err != nil || sensor == "" {
+			return nil, cli.Usagef("--sensor not set and no host name: %v", err)
+		}
+	}
+	client, secrets, err := NewClient(cfg, deps)
+	if err != nil {
+		return nil, secrets.Error(err)
+	}
+	defer func() { err = secrets.Error(err) }()
+
+	sess, err := checkpoint.Open(ctx, checkpoint.Config{
+		Consumer: Consumer, Live: cfg.Eve, Rotated: cfg.Rotated, StateDir: cfg.StateDir, Start: cfg.Start,
+		Reset: cfg.ResetState, Logger: deps.Log, Now: deps.Now,
+	})
+	if err != nil {
+		switch {
+		case errors.Is(err, checkpoint.ErrLocked):
+			return nil, cli.TempFail(fmt.Errorf("checkpoint: %w", err))
+		case errors.Is(err, checkpoint.ErrCorrupt):
+			return nil, cli.Data(fmt.Errorf("%w (run eve-ship --reset-state to start over)", err))
+		}
+		return nil, err
+	}
+	defer sess.Close()
+
+	s := &shipper{cfg: cfg, deps: deps, client: client, sess: sess, sensor: sensor,
+		res: &Result{Rows: map[string]int{}}, byTable: map[string][]Row{}}
+	defer s.closeQuarantine()
+	defer func() { s.record(deps.Metrics) }()
+
+	var last checkpoint.Position
+	err = sess.Lines(ctx, func(line []byte, end checkpoint.Position) error {
+		last = end
+		s.res.Lines++
+		s.pending++
+		et, err := eve.EventType(line)
+		if err != nil {
+			return s.quarantineLine(line, end, err)
+		}
+		if !all && !types[string(et)] {
+			return s.maybeFlush(ctx, end)
+		}
+		row, cleaned, err := BuildRow(line, rowMeta{sensor: sensor, fileID: end.FileID(), end: end.Offset})
+		if err != nil {
+			return s.quarantineLine(line, end, err)
+		}
+		s.res.Cleaned += cleaned
+		row.Src = checkpoint.FormatPos(end)
+		s.byTable[row.Table] = append(s.byTable[row.Table], row)
+		s.rows++
+		s.bytes += len(row.JSON) + 1
+		return s.maybeFlush(ctx, end)
+	})
+	if err != nil {
+		return s.res, s.classify(ctx, fmt.Errorf("read %s: %w", cfg.Eve, err))
+	}
+	end := sess.End()
+	if end.IsZero() {
+		end = last
+	}
+	if !end.IsZero() {
+		if err := s.flush(ctx, end); err != nil {
+			return s.res, s.classify(ctx, err)
+		}
+	}
+	deps.Log.Info("shipped", "sensor", sensor, "lines", s.res.Lines, "alerts", s.res.Rows[TableAlerts],
+		"stats", s.res.Rows[TableStats], "events", s.res.Rows[TableEvents], "quarantined", s.res.Quarantined)
+	return s.res, nil
+}
+
+func parseTypes(list []string) (map[string]bool, bool, error) {
+	m := map[string]bool{}
+	for _, t := range list {
+		for _, x := range strings.Split(t, ",") {
+			x = strings.TrimSpace(x)
+			switch x {
+			case "":
+			case "all", "*":
+				return nil, true, nil
+			default:
+				m[x] = true
+			}
+		}
+	}
+	if len(m) == 0 {
+		return nil, false, cli.Usagef("--event-types is empty")
+	}
+	return m, false, nil
+}
+
+// shipper is the state of one run.
+type shipper struct {
+	cfg     Config
+	deps    Deps
+	client  *Client
+	sess    *checkpoint.Session
+	sensor  string
+	res     *Result
+	byTable map[string][]Row
+	rows    int // rows in the open batch
+	bytes   int
+	pending int // lines read since the last commit
+	quar    *os.File
+	quarN   int // quarantined in the open batch
+}
+
+func (s *shipper) maybeFlush(ctx context.Context, end checkpoint.Position) error {
+	if s.rows >= s.cfg.BatchLines || s.bytes >= s.cfg.BatchBytes {
+		return s.flush(ctx, end)
+	}
+	return nil
+}
+
+// flush sends the open batch and commits the checkpoint at end. The batch
+// is recorded as pending first: after a crash between ClickHouse's 200 and
+// the commit, the next run re-reads exactly these lines and sends the same
+// rows (same eids), which ReplacingMergeTree collapses.
+func (s *shipper) flush(ctx context.Context, end checkpoint.Position) error {
+	id := s.sess.BatchID(end)
+	if s.rows > 0 {
+		if err := s.sess.Prepare(end, id); err != nil {
+			return fmt.Errorf("record pending batch: %w", err)
+		}
+		for _, t := range Tables {
+			rows := s.byTable[t]
+			for i := range rows {
+				rows[i].JSON = setBatchID(rows[i].JSON, id)
+			}
+			if err := s.insert(ctx, t, rows); err != nil {
+				return err
+			}
+		}
+	}
+	if err := s.syncQuarantine(); err != nil {
+		return err
+	}
+	if err := s.sess.Commit(end, id, int64(s.quarN)); err != nil {
+		return fmt.Errorf("commit checkpoint: %w", err)
+	}
+	for _, t := range Tables {
+		s.res.Rows[t] += len(s.byTable[t])
+		s.byTable[t] = s.byTable[t][:0]
+	}
+	s.res.Batches++
+	s.rows, s.bytes, s.pending, s.quarN = 0, 0, 0, 0
+	return nil
+}
+
+// setBatchID fills the batch id placeholder BuildRow left empty: the id is
+// known only when the batch ends.
+func setBatchID(row []byte, id string) []byte {
+	const empty = `"batch_id":""`
+	i := bytes.Index(row, []byte(empty))
+	if i < 0 {
+		return row
+	}
+	out := make([]byte, 0, len(row)+len(id))
+	out = append(out, row[:i]...)
+	out = append(out, `"batch_id":`...)
+	out = eve.AppendString(out, id)
+	return append(out, row[i+len(empty):]...)
+}
+
+// insert sends rows and, when ClickHouse blames the data, bisects: the
+// halves it accepts are in, the single rows it refuses go to quarantine.
+// Resending an accepted half later is harmless (same eids).
+func (s *shipper) insert(ctx context.Context, table string, rows []Row) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	var body bytes.Buffer
+	for _, r := range rows {
+		body.Write(r.JSON)
+		body.WriteByte('\n')
+	}
+	err := s.client.Insert(ctx, table, body.Bytes())
+	var se *ServerError
+	if err == nil || !errors.As(err, &se) || !se.Refused() {
+		return err
+	}
+	if len(rows) == 1 {
+		s.res.Rows[table]-- // counted with the batch; it was not inserted
+		return s.quarantine(table, rows[0].Src, se.Msg, rows[0].JSON, nil)
+	}
+	h := len(rows) / 2
+	if err := s.insert(ctx, table, rows[:h]); err != nil {
+		return err
+	}
+	return s.insert(ctx, table, rows[h:])
+}
+
+// quarantineEntry is one line of the quarantine file.
+type quarantineEntry struct {
+	Time   string          `json:"time"`
+	Sensor string          `json:"sensor"`
+	Table  string          `json:"table,omitempty"`
+	Source string          `json:"source"`
+	Error  string          `json:"error"`
+	Row    json.RawMessage `json:"row,omitempty"`  // the row ClickHouse refused
+	Line   string          `json:"line,omitempty"` // a line that was no eve record
+}
+
+func (s *shipper) quarantineLine(line []byte, end checkpoint.Position, cause error) error {
+	if eve.IsBlank(line) {
+		return nil
+	}
+	return s.quarantine("", checkpoint.FormatPos(end), cause.Error(), nil, line)
+}
+
+func (s *shipper) quarantine(table, src, msg string, row, line []byte) error {
+	if s.quar == nil {
+		f, err := os.OpenFile(QuarantinePath(s.cfg.StateDir), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("open quarantine file: %w", err)
+		}
+		s.quar = f
+	}
+	e := quarantineEntry{Time: s.deps.Now().UTC().Format(time.RFC3339), Sensor: s.sensor, Table: table,
+		Source: src, Error: msg, Row: row}
+	if line != nil {
+		e.Line = string(line)
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("quarantine entry: %w", err)
+	}
+	if _, err := s.quar.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("write quarantine file %s: %w", s.quar.Name(), err)
+	}
+	s.res.Quarantined++
+	s.quarN++
+	s.deps.Log.Warn("record quarantined", "source", src, "table", table, "err", msg, "file", s.quar.Name())
+	return nil
+}
+
+// syncQuarantine makes the quarantined rows durable before the checkpoint
+// moves past them.
+func (s *shipper) syncQuarantine() error {
+	if s.quar == nil {
+		return nil
+	}
+	if err := s.quar.Sync(); err != nil {
+		return fmt.Errorf("sync quarantine file: %w", err)
+	}
+	return nil
+}
+
+func (s *shipper) closeQuarantine() {
+	if s.quar != nil {
+		s.quar.Close()
+	}
+}
+
+// classify maps a failure to the exit codes: the server's fault or the
+// network's is temporary (75, retried next run, nothing committed);
+// credentials and a missing table are configuration (2).
+func (s *shipper) classify(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var se *ServerError
+	if errors.As(err, &se) {
+		switch {
+		case se.Status == 401 || se.Status == 403 || se.Code == 192 || se.Code == 193 || se.Code == 516:
+			return cli.Usage(fmt.Errorf("%w; check --clickhouse-user and --clickhouse-password-file", err))
+		case se.Status == 404 || se.Code == 60 || se.Code == 81:
+			return cli.Usage(fmt.Errorf("%w; create the tables with: eve-ship schema --apply", err))
+		case se.temporary():
+			return cli.TempFail(fmt.Errorf("insert: %w; nothing committed, the next run retries", err))
+		}
+		return err
+	}
+	var ce interface{ ExitCode() int }
+	if errors.As(err, &ce) {
+		return err
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || isNetErr(err) {
+		return cli.TempFail(fmt.Errorf("insert: %w; nothing committed, the next run retries", err))
+	}
+	return err
+}
+
+func isNetErr(err error) bool {
+	var ue *url.Error
+	return errors.As(err, &ue)
+}
+
+func (s *shipper) record(m *metrics.Registry) {
+	metrics.RecordEve(m, s.res.Lines, 0)
+	for _, t := range Tables {
+		m.Set("suricron_ship_rows_inserted", "Rows ClickHouse accepted in the last run, per table.", float64(s.res.Rows[t]), metrics.Label{Name: "table", Value: t})
+	}
+	m.Set("suricron_ship_rows_quarantined", "Records the last run wrote to the quarantine file (refused by ClickHouse or not eve records).", float64(s.res.Quarantined))
+	m.Set("suricron_ship_values_cleaned", "Field values the last run replaced (null, wrong type, out of range) before sending.", float64(s.res.Cleaned))
+}
