@@ -68,24 +68,29 @@ func Main(opts Options, cmd any) int {
 		return ExitCode(err)
 	}
 
-	cfgPath, explicit := configPathFromArgs(opts.Args)
-	res, err := loadConfig(cfgPath, opts.Section, explicit)
-	if err != nil {
-		return fail(Usage(err))
+	// The config file becomes a resolver once kong has parsed the command
+	// line (so -qc FILE counts as much as --config=FILE) and before it
+	// resolves the unset flags. The environment comes after it: the last
+	// resolver's value wins, so env beats file.
+	beforeResolve := func(kctx *kong.Context) error {
+		path, explicit := configFile(kctx)
+		res, err := loadConfig(path, opts.Section, explicit)
+		if err != nil {
+			return err
+		}
+		if res != nil {
+			kctx.AddResolver(res)
+		}
+		kctx.AddResolver(envResolver{})
+		return nil
 	}
-	resolvers := []kong.Resolver{}
-	if res != nil {
-		resolvers = append(resolvers, res)
-	}
-	resolvers = append(resolvers, envResolver{})
-
 	exited := -1
 	parser, err := kong.New(cmd,
 		kong.Name(opts.Name),
 		kong.Description(opts.Description),
 		kong.Vars{"version": opts.Version, "config_default": DefaultConfigPath},
 		kong.DefaultEnvars(EnvPrefix),
-		kong.Resolvers(resolvers...),
+		kong.WithBeforeResolve(beforeResolve),
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { exited = code }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
