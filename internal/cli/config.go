@@ -34,6 +34,7 @@ type configResolver struct {
 	path    string
 	section string
 	data    map[string]any
+	sources sources // records the flags this file set, for --check-config
 }
 
 // loadConfig reads path. explicit means the operator named the file, so a
@@ -117,6 +118,9 @@ func (r *configResolver) Resolve(_ *kong.Context, _ *kong.Path, f *kong.Flag) (a
 	if err := decodeCheck(f, val); err != nil {
 		return nil, fmt.Errorf("config file %s: key %s: %w", r.path, displayKey(key), err)
 	}
+	if r.sources != nil {
+		r.sources[f] = "file"
+	}
 	return val, nil
 }
 
@@ -185,13 +189,16 @@ func (r *configResolver) Validate(app *kong.Application) error {
 // envResolver gives SURICRON_* variables precedence over the config file.
 // kong applies env values as defaults, before resolvers, so without this a
 // file would beat the environment (kong issues #249, #351).
-type envResolver struct{}
+type envResolver struct{ sources sources }
 
 func (envResolver) Validate(*kong.Application) error { return nil }
 
-func (envResolver) Resolve(_ *kong.Context, _ *kong.Path, f *kong.Flag) (any, error) {
+func (r envResolver) Resolve(_ *kong.Context, _ *kong.Path, f *kong.Flag) (any, error) {
 	for _, e := range f.Envs {
 		if v, ok := os.LookupEnv(e); ok {
+			if r.sources != nil {
+				r.sources[f] = "env " + e
+			}
 			return v, nil
 		}
 	}

@@ -26,6 +26,9 @@ type Common struct {
 	LogLevel  string           `help:"Log level: debug, info, warn, error. The default stays quiet on success, as cron mails whatever a job prints." default:"warn" enum:"debug,info,warn,error" config:"log_level"`
 	LogFormat string           `help:"Log format on stderr: text or json." default:"text" enum:"text,json" config:"log_format"`
 	Version   kong.VersionFlag `help:"Print the version and exit." env:"-"`
+	// CheckConfig is a command-line-only action: a config file that set it
+	// would turn every cron run into a check.
+	CheckConfig bool `name:"check-config" help:"Load the configuration, check every file it names (readable, secret files' owner and mode, eve.json readable by this user), print the effective settings with their source (default, file, env, flag), and exit: 0 ok, 2 a problem." env:"-" config:"-"`
 }
 
 // Env is what Main hands to a command's Run method (bound by kong).
@@ -72,16 +75,22 @@ func Main(opts Options, cmd any) int {
 	// line (so -qc FILE counts as much as --config=FILE) and before it
 	// resolves the unset flags. The environment comes after it: the last
 	// resolver's value wins, so env beats file.
+	src := sources{}
+	var cfgPath string
+	var cfgLoaded bool
 	beforeResolve := func(kctx *kong.Context) error {
 		path, explicit := configFile(kctx)
 		res, err := loadConfig(path, opts.Section, explicit)
 		if err != nil {
 			return err
 		}
+		cfgPath = path
 		if res != nil {
+			cfgLoaded = true
+			res.sources = src
 			kctx.AddResolver(res)
 		}
-		kctx.AddResolver(envResolver{})
+		kctx.AddResolver(envResolver{sources: src})
 		return nil
 	}
 	exited := -1
@@ -111,6 +120,12 @@ func Main(opts Options, cmd any) int {
 		return fail(Usage(err))
 	}
 	common := findCommon(cmd)
+	if common.CheckConfig {
+		if checkConfig(stdout, opts.Name, kctx, src, cfgPath, cfgLoaded) > 0 {
+			return ExitUsage
+		}
+		return ExitOK
+	}
 	logger, err := NewLogger(stderr, common.LogLevel, common.LogFormat)
 	if err != nil {
 		return fail(Usage(err))

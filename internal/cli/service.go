@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
+	"github.com/robfig/cron/v3"
 )
 
 // Service is the flag group of the commands that can run in the foreground
@@ -40,6 +41,11 @@ func ParseSchedule(spec string) (gocron.JobDefinition, error) {
 			return nil, Usagef("--every %q: at least 1s", spec)
 		}
 		return gocron.DurationJob(d), nil
+	}
+	// gocron would report a bad spec only when the job is added, in two
+	// lines; the same parser (robfig/cron's standard 5 fields) gives one.
+	if _, err := cron.ParseStandard(spec); err != nil {
+		return nil, Usagef("--every %q: neither a duration (5m) nor a 5-field cron spec (%v)", spec, err)
 	}
 	return gocron.CronJob(spec, false), nil
 }
