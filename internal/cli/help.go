@@ -10,11 +10,12 @@ import (
 // helpValue is a flag's help text with its default and environment
 // variable. kong shows a default only in place of a missing placeholder, so
 // --output=FILE would hide where the rules go; here every non-empty default
-// is named.
+// is named, except a long list (weekly-report's expected ports) that would
+// not fit a terminal line; --check-config prints it.
 func helpValue(v *kong.Value) string {
 	help := strings.TrimSuffix(v.Help, ".")
 	var notes []string
-	if v.HasDefault && v.Default != "" && v.Tag.PlaceHolder != "" && !kong.HasInterpolatedVar(v.OrigHelp, "default") {
+	if v.HasDefault && v.Default != "" && v.Tag.PlaceHolder != "" && len(v.Default) <= 50 && !kong.HasInterpolatedVar(v.OrigHelp, "default") {
 		notes = append(notes, "default "+v.Default)
 	}
 	if len(v.Tag.Envs) > 0 && !kong.HasInterpolatedVar(v.OrigHelp, "env") {
@@ -40,7 +41,7 @@ rules-update -q --disable-conf /etc/suricata/disable.conf \
   --reload-command 'suricatasc -c reload-rules'
 rules-update --check-config            # settings, their sources, file checks`,
 	"alert-digest": `alert-digest --dry-run --start beginning   # the next digest, sent nowhere
-alert-digest --to soc@example.org --smtp 'smtp://mail.example.org:587?starttls=required'
+alert-digest --to soc@example.org --smtp smtps://mail.example.org:465
 alert-digest --every 5m                     # service mode, without cron
 alert-digest --check-config`,
 	"telemetry-send": `telemetry-send --token-file /etc/suricron/telemetry.token   # send new alerts
