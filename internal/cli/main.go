@@ -110,7 +110,7 @@ func Main(opts Options, cmd any) int {
 	parser, err := kong.New(cmd,
 		kong.Name(opts.Name),
 		kong.Description(opts.Description),
-		kong.Vars{"version": opts.Version, "config_default": DefaultConfigPath},
+		kong.Vars{"version": versionLine(opts.Name, opts.Version), "config_default": DefaultConfigPath},
 		kong.DefaultEnvars(EnvPrefix),
 		kong.WithBeforeResolve(beforeResolve),
 		kong.Writers(stdout, stderr),

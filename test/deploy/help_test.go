@@ -136,3 +136,16 @@ func TestHelpContent(t *testing.T) {
 		})
 	}
 }
+
+// TestVersionLine: --version names the command, the version, the commit
+// and the Go toolchain (issue 20: it printed only a hash).
+func TestVersionLine(t *testing.T) {
+	re := regexp.MustCompile(`^([a-z-]+) ` + regexp.QuoteMeta(testVersion) + ` \(commit ([0-9a-f]{7,12}|unknown), go1\.[0-9.]+\)\n$`)
+	for _, c := range commands() {
+		r := runCmd(t, nil, filepath.Join(binDir(t), c), "--version")
+		m := re.FindStringSubmatch(r.stdout)
+		if r.code != 0 || m == nil || m[1] != c {
+			t.Errorf("%s --version: %s", c, r)
+		}
+	}
+}
