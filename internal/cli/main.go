@@ -28,7 +28,11 @@ type Base struct {
 	Version   kong.VersionFlag `help:"Print the command name, version, commit and Go version, and exit." env:"-" group:"shared"`
 	// CheckConfig is a command-line-only action: a config file that set it
 	// would turn every cron run into a check.
-	CheckConfig bool `name:"check-config" help:"Load the configuration, check every file it names (readable, secret files' owner and mode, eve.json readable by this user), print the effective settings with their source (default, file, env, flag), and exit: 0 ok, 2 a problem." env:"-" config:"-" group:"shared"`
+	// HelpMan and Completion write the man page and shell completions from
+	// this binary's own model; tools/package ships their output.
+	HelpMan     bool   `name:"help-man" hidden:"" help:"Print the man page (roff) and exit." env:"-" config:"-"`
+	Completion  string `hidden:"" help:"Print the completion script for bash, zsh or fish and exit." placeholder:"SHELL" env:"-" config:"-"`
+	CheckConfig bool   `name:"check-config" help:"Load the configuration, check every file it names (readable, secret files' owner and mode, eve.json readable by this user), print the effective settings with their source (default, file, env, flag), and exit: 0 ok, 2 a problem." env:"-" config:"-" group:"shared"`
 }
 
 // EveFlags locate eve.json and its rotated files.
@@ -136,6 +140,16 @@ func Main(opts Options, cmd any) int {
 		return fail(Usage(err))
 	}
 	common := findCommon(cmd)
+	switch {
+	case common.HelpMan:
+		writeMan(stdout, parser.Model, opts.Version)
+		return ExitOK
+	case common.Completion != "":
+		if err := writeCompletion(stdout, parser.Model, common.Completion); err != nil {
+			return fail(err)
+		}
+		return ExitOK
+	}
 	if common.CheckConfig {
 		if checkConfig(stdout, opts.Name, kctx, src, cfgPath, cfgLoaded) > 0 {
 			return ExitUsage
