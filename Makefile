@@ -1,7 +1,10 @@
 # suricron — `make demo` and `make test` are the two commands a new clone needs.
 GO        ?= go
-VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS   := -s -w -X main.version=$(VERSION)
+# A semantic version that is also a Debian version sorting right under dpkg:
+# 0.2.0 on the tag v0.2.0, 0.2.0+git<YYYYMMDD>.<hash> after it (version.sh).
+VERSION   ?= $(shell sh tools/package/version.sh)
+COMMIT    ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+LDFLAGS   := -s -w -X main.version=$(VERSION) -X github.com/suricron/suricron/internal/cli.commit=$(COMMIT)
 COMMANDS  := rules-update alert-digest telemetry-send dump-data weekly-report eve-ship
 BIN       := bin
 FUZZTIME  ?= 30s

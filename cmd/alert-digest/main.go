@@ -46,7 +46,7 @@ func main() {
 	os.Exit(cli.Main(cli.Options{
 		Name:        "alert-digest",
 		Section:     "digest",
-		Description: "Mail a digest of the Suricata alerts that are new since the last run.",
+		Description: "Mail a digest of the Suricata alerts that are new since the last run. Exit codes: 0 ok or nothing new, 1 failure, 2 usage or config, 65 corrupt state, 75 lock busy or mail server unreachable (the next run resends), 130 interrupted.",
 		Version:     version,
 		Args:        os.Args[1:],
 	}, &command{}))

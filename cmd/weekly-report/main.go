@@ -116,7 +116,7 @@ func main() {
 	os.Exit(cli.Main(cli.Options{
 		Name:        "weekly-report",
 		Section:     "report",
-		Description: "Weekly Suricata report: alert summary, unusual ports, capture health, local network.",
+		Description: "Weekly Suricata report: alert summary, unusual ports, capture health, local network. Exit codes: 0 ok (also a week without data), 1 failure, 2 usage or config, 65 corrupt state or aggregates, 75 lock busy or mail server unreachable, 130 interrupted.",
 		Version:     version,
 		Args:        os.Args[1:],
 	}, &command{}))

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -32,6 +34,7 @@ type configResolver struct {
 	path    string
 	section string
 	data    map[string]any
+	sources sources // records the flags this file set, for --check-config
 }
 
 // loadConfig reads path. explicit means the operator named the file, so a
@@ -47,21 +50,13 @@ func loadConfig(path, section string, explicit bool) (*configResolver, error) {
 	var m map[string]any
 	if err := toml.Unmarshal(b, &m); err != nil {
 		var de *toml.DecodeError
-		if ok := asDecodeError(err, &de); ok {
+		if errors.As(err, &de) {
 			row, col := de.Position()
 			return nil, fmt.Errorf("config file %s line %d column %d: %s", path, row, col, de.Error())
 		}
 		return nil, fmt.Errorf("config file %s: %w", path, err)
 	}
 	return &configResolver{path: path, section: section, data: m}, nil
-}
-
-func asDecodeError(err error, de **toml.DecodeError) bool {
-	d, ok := err.(*toml.DecodeError)
-	if ok {
-		*de = d
-	}
-	return ok
 }
 
 func (r *configResolver) key(f *kong.Flag) string {
@@ -85,33 +80,63 @@ func (r *configResolver) lookup(key string) (any, bool) {
 	return cur, true
 }
 
-// Resolve implements kong.Resolver.
+// Resolve implements kong.Resolver. A TOML list means what the flag given
+// once per element means, whatever the flag's separator: it is handed to
+// kong as a list, never joined into one string (a sep:"none" flag would
+// take the joined string as one element). Every value is decoded once here
+// with the flag's own mapper, so a type error names the file and the key
+// rather than only the flag.
 func (r *configResolver) Resolve(_ *kong.Context, _ *kong.Path, f *kong.Flag) (any, error) {
-	v, ok := r.lookup(r.key(f))
+	key := r.key(f)
+	v, ok := r.lookup(key)
 	if !ok {
 		return nil, nil
 	}
+	var val any
 	switch x := v.(type) {
-	case int64:
-		return fmt.Sprint(x), nil
-	case float64:
-		return fmt.Sprint(x), nil
+	case int64, float64:
+		val = fmt.Sprint(x)
 	case bool:
-		return x, nil
+		val = x
 	case []any:
-		parts := make([]string, len(x))
+		if !f.IsSlice() {
+			return nil, fmt.Errorf("config file %s: key %s: a list is not allowed here", r.path, displayKey(key))
+		}
+		elems := make([]any, len(x))
 		for i, e := range x {
-			parts[i] = fmt.Sprint(e)
+			if s, isStr := e.(string); isStr && f.Tag.Type == "path" {
+				e = kong.ExpandPath(s)
+			}
+			elems[i] = e
 		}
-		if f.IsSlice() {
-			return strings.Join(parts, string(f.Tag.Sep)), nil
-		}
-		return nil, fmt.Errorf("config file %s: key %s: a list is not allowed here", r.path, r.key(f))
+		val = elems
 	case map[string]any:
-		return nil, fmt.Errorf("config file %s: key %s: a table is not allowed here", r.path, r.key(f))
+		return nil, fmt.Errorf("config file %s: key %s: a table is not allowed here", r.path, displayKey(key))
 	default:
-		return fmt.Sprint(x), nil
+		val = fmt.Sprint(x)
 	}
+	if err := decodeCheck(f, val); err != nil {
+		return nil, fmt.Errorf("config file %s: key %s: %w", r.path, displayKey(key), err)
+	}
+	if r.sources != nil {
+		r.sources[f] = "file"
+	}
+	return val, nil
+}
+
+// decodeCheck decodes val into a throw-away value of the flag's type with
+// the flag's mapper, the same way kong will right after.
+func decodeCheck(f *kong.Flag, val any) error {
+	target := reflect.New(f.Target.Type()).Elem()
+	return f.Mapper.Decode(&kong.DecodeContext{Value: f.Value, Scan: kong.Scan().PushTyped(val, kong.FlagValueToken)}, target)
+}
+
+// displayKey spells a dotted key the way the file does: "[digest] min_severity".
+func displayKey(key string) string {
+	if i := strings.IndexByte(key, '.'); i > 0 {
+		return "[" + key[:i] + "] " + key[i+1:]
+	}
+	return key
 }
 
 // Validate implements kong.Resolver: every key in the tables this command
@@ -164,37 +189,31 @@ func (r *configResolver) Validate(app *kong.Application) error {
 // envResolver gives SURICRON_* variables precedence over the config file.
 // kong applies env values as defaults, before resolvers, so without this a
 // file would beat the environment (kong issues #249, #351).
-type envResolver struct{}
+type envResolver struct{ sources sources }
 
 func (envResolver) Validate(*kong.Application) error { return nil }
 
-func (envResolver) Resolve(_ *kong.Context, _ *kong.Path, f *kong.Flag) (any, error) {
+func (r envResolver) Resolve(_ *kong.Context, _ *kong.Path, f *kong.Flag) (any, error) {
 	for _, e := range f.Envs {
 		if v, ok := os.LookupEnv(e); ok {
+			if r.sources != nil {
+				r.sources[f] = "env " + e
+			}
 			return v, nil
 		}
 	}
 	return nil, nil
 }
 
-// configPathFromArgs finds --config/-c before kong parses, so the file can be
-// installed as a resolver. It mirrors kong's syntax: "-c F", "-cF",
-// "--config F", "--config=F".
-func configPathFromArgs(args []string) (string, bool) {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			return "", false
-		case a == "-c" || a == "--config":
-			if i+1 < len(args) {
-				return args[i+1], true
+// configFile returns the --config value kong parsed (in any spelling kong
+// accepts, clustered short flags included) and whether the operator named
+// it: on the command line or through SURICRON_CONFIG.
+func configFile(kctx *kong.Context) (string, bool) {
+	for _, p := range kctx.Path {
+		if p.Flag != nil && p.Flag.Name == "config" && !p.Resolved {
+			if s, ok := kctx.FlagValue(p.Flag).(string); ok {
+				return s, true
 			}
-			return "", false
-		case strings.HasPrefix(a, "--config="):
-			return strings.TrimPrefix(a, "--config="), true
-		case strings.HasPrefix(a, "-c") && !strings.HasPrefix(a, "--"):
-			return a[2:], true
 		}
 	}
 	if v, ok := os.LookupEnv(EnvPrefix + "_CONFIG"); ok && v != "" {

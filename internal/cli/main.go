@@ -17,19 +17,38 @@ import (
 	"github.com/suricron/suricron/internal/metrics"
 )
 
-// Common is the flag group every command embeds.
-type Common struct {
-	Config    string           `short:"c" help:"TOML config file (an absent default file is fine; a named file must exist)." default:"${config_default}" placeholder:"FILE" env:"-"`
-	Eve       string           `help:"Suricata eve.json (the live file; rotated eve.json.1, .2.gz… beside it are found by content)." default:"/var/log/suricata/eve.json" config:"eve.path" placeholder:"PATH"`
-	Rotated   []string         `name:"eve-rotated" help:"More patterns of rotated eve files, e.g. logrotate's olddir (/var/log/suricata/old/eve.json*); eve.json.* and eve.json-* beside --eve are always searched." config:"eve.rotated" placeholder:"GLOB"`
-	StateDir  string           `help:"Directory for checkpoints, locks and caches." default:"/var/lib/suricron" config:"state_dir" placeholder:"DIR"`
-	LogLevel  string           `help:"Log level: debug, info, warn, error. The default stays quiet on success, as cron mails whatever a job prints." default:"warn" enum:"debug,info,warn,error" config:"log_level"`
-	LogFormat string           `help:"Log format on stderr: text or json." default:"text" enum:"text,json" config:"log_format"`
-	Version   kong.VersionFlag `help:"Print the version and exit." env:"-"`
+// Base is the flag group every command embeds, directly (rules-update,
+// which never reads eve.json) or through Common. The flags are in the
+// "shared" help group, listed after the command's own.
+type Base struct {
+	Config    string           `short:"c" help:"TOML config file (an absent default file is fine; a named file must exist)." default:"${config_default}" placeholder:"FILE" env:"-" group:"shared"`
+	StateDir  string           `help:"Directory for checkpoints, locks and caches." default:"/var/lib/suricron" config:"state_dir" placeholder:"DIR" group:"shared"`
+	LogLevel  string           `help:"Log level: debug, info, warn, error. The default stays quiet on success, as cron mails whatever a job prints." default:"warn" enum:"debug,info,warn,error" config:"log_level" group:"shared"`
+	LogFormat string           `help:"Log format on stderr: text or json." default:"text" enum:"text,json" config:"log_format" group:"shared"`
+	Version   kong.VersionFlag `help:"Print the command name, version, commit and Go version, and exit." env:"-" group:"shared"`
+	// CheckConfig is a command-line-only action: a config file that set it
+	// would turn every cron run into a check.
+	// HelpMan and Completion write the man page and shell completions from
+	// this binary's own model; tools/package ships their output.
+	HelpMan     bool   `name:"help-man" hidden:"" help:"Print the man page (roff) and exit." env:"-" config:"-"`
+	Completion  string `hidden:"" help:"Print the completion script for bash, zsh or fish and exit." placeholder:"SHELL" env:"-" config:"-"`
+	CheckConfig bool   `name:"check-config" help:"Load the configuration, check every file it names (readable, secret files' owner and mode, eve.json readable by this user), print the effective settings with their source (default, file, env, flag), and exit: 0 ok, 2 a problem." env:"-" config:"-" group:"shared"`
+}
 
+// EveFlags locate eve.json and its rotated files.
+type EveFlags struct {
+	Eve     string   `help:"Suricata eve.json (the live file; rotated eve.json.1, .2.gz… beside it are found by content)." default:"/var/log/suricata/eve.json" config:"eve.path" placeholder:"PATH" group:"shared"`
+	Rotated []string `name:"eve-rotated" help:"More patterns of rotated eve files, e.g. logrotate's olddir (/var/log/suricata/old/eve.json*); eve.json.* and eve.json-* beside --eve are always searched." config:"eve.rotated" placeholder:"GLOB" group:"shared"`
 	// MaxLineBytes belongs to the eve flags: every reader of eve.json
 	// frames lines with the same limit.
-	MaxLineBytes int `name:"max-line-bytes" help:"Longest eve.json line read, in bytes (4096 to 1073741824); a longer line is skipped with a warning naming its file and line, and counted." default:"16777216" config:"eve.max_line_bytes" placeholder:"BYTES"`
+	MaxLineBytes int `name:"max-line-bytes" help:"Longest eve.json line read, in bytes (4096 to 1073741824); a longer line is skipped with a warning naming its file and line, and counted." default:"16777216" config:"eve.max_line_bytes" placeholder:"BYTES" group:"shared"`
+}
+
+// Common is Base plus the eve.json flags: the group of every command that
+// reads eve.json.
+type Common struct {
+	Base
+	EveFlags
 }
 
 // Env is what Main hands to a command's Run method (bound by kong).
@@ -72,27 +91,41 @@ func Main(opts Options, cmd any) int {
 		return ExitCode(err)
 	}
 
-	cfgPath, explicit := configPathFromArgs(opts.Args)
-	res, err := loadConfig(cfgPath, opts.Section, explicit)
-	if err != nil {
-		return fail(Usage(err))
+	// The config file becomes a resolver once kong has parsed the command
+	// line (so -qc FILE counts as much as --config=FILE) and before it
+	// resolves the unset flags. The environment comes after it: the last
+	// resolver's value wins, so env beats file.
+	src := sources{}
+	var cfgPath string
+	var cfgLoaded bool
+	beforeResolve := func(kctx *kong.Context) error {
+		path, explicit := configFile(kctx)
+		res, err := loadConfig(path, opts.Section, explicit)
+		if err != nil {
+			return err
+		}
+		cfgPath = path
+		if res != nil {
+			cfgLoaded = true
+			res.sources = src
+			kctx.AddResolver(res)
+		}
+		kctx.AddResolver(envResolver{sources: src})
+		return nil
 	}
-	resolvers := []kong.Resolver{}
-	if res != nil {
-		resolvers = append(resolvers, res)
-	}
-	resolvers = append(resolvers, envResolver{})
-
 	exited := -1
 	parser, err := kong.New(cmd,
 		kong.Name(opts.Name),
 		kong.Description(opts.Description),
-		kong.Vars{"version": opts.Version, "config_default": DefaultConfigPath},
+		kong.Vars{"version": versionLine(opts.Name, opts.Version), "config_default": DefaultConfigPath},
 		kong.DefaultEnvars(EnvPrefix),
-		kong.Resolvers(resolvers...),
+		kong.WithBeforeResolve(beforeResolve),
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { exited = code }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.ExplicitGroups([]kong.Group{{Key: "shared", Title: "Shared flags (every command):"}}),
+		kong.HelpFormatter(helpValue),
+		kong.Help(helpPrinter(opts.Name)),
 	)
 	if err != nil {
 		return fail(fmt.Errorf("flag definitions: %w", err)) // a bug in a struct tag
@@ -110,6 +143,22 @@ func Main(opts Options, cmd any) int {
 		return fail(Usage(err))
 	}
 	common := findCommon(cmd)
+	switch {
+	case common.HelpMan:
+		writeMan(stdout, parser.Model, opts.Version)
+		return ExitOK
+	case common.Completion != "":
+		if err := writeCompletion(stdout, parser.Model, common.Completion); err != nil {
+			return fail(err)
+		}
+		return ExitOK
+	}
+	if common.CheckConfig {
+		if checkConfig(stdout, opts.Name, kctx, src, cfgPath, cfgLoaded) > 0 {
+			return ExitUsage
+		}
+		return ExitOK
+	}
 	logger, err := NewLogger(stderr, common.LogLevel, common.LogFormat)
 	if err != nil {
 		return fail(Usage(err))
@@ -171,15 +220,15 @@ func NewLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
-// Commoner is implemented by structs embedding Common.
-type Commoner interface{ CommonFlags() *Common }
+// Commoner is implemented by structs embedding Base (or Common).
+type Commoner interface{ CommonFlags() *Base }
 
 // CommonFlags lets Main find the embedded group without reflection.
-func (c *Common) CommonFlags() *Common { return c }
+func (c *Base) CommonFlags() *Base { return c }
 
-func findCommon(cmd any) *Common {
+func findCommon(cmd any) *Base {
 	if c, ok := cmd.(Commoner); ok {
 		return c.CommonFlags()
 	}
-	return &Common{LogLevel: "warn", LogFormat: "text"}
+	return &Base{LogLevel: "warn", LogFormat: "text"}
 }

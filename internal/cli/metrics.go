@@ -40,12 +40,12 @@ func writeRunMetrics(reg *metrics.Registry, path, version string, start, end tim
 		return
 	}
 	reg.Set(MetricBuildInfo, "suricron version that wrote these metrics (always 1).", 1, metrics.Label{Name: "version", Value: version})
-	reg.Set(MetricLastRun, "Unix time the last run ended.", unix(end))
+	reg.Set(MetricLastRun, "Unix time the last run ended.", unixSeconds(end))
 	reg.Set(MetricDuration, "Wall time of the last run, in seconds.", end.Sub(start).Seconds())
 	reg.Set(MetricExitCode, "Exit code of the last run: 0 ok, 1 failure, 2 usage, 65 bad data, 75 try later, 130 interrupted.", float64(code))
 	const successHelp = "Unix time of the last successful run."
 	if code == ExitOK {
-		reg.Set(MetricLastSuccess, successHelp, unix(end))
+		reg.Set(MetricLastSuccess, successHelp, unixSeconds(end))
 	} else if v, ok, err := metrics.ReadValue(path, MetricLastSuccess, reg.Labels()...); err == nil && ok {
 		reg.Set(MetricLastSuccess, successHelp, v)
 	}
@@ -54,4 +54,4 @@ func writeRunMetrics(reg *metrics.Registry, path, version string, start, end tim
 	}
 }
 
-func unix(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }

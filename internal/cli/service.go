@@ -8,17 +8,18 @@ import (
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
+	"github.com/robfig/cron/v3"
 )
 
 // Service is the flag group of the commands that can run in the foreground
 // on their own schedule (all but dump-data), for hosts without cron.
 type Service struct {
-	Jitter time.Duration `help:"Wait a random time up to this long before a one-shot run, so many sensors do not hit a server at the same second (cron has no random minute)." placeholder:"DURATION"`
-	Every  string        `help:"Service mode: stay in the foreground and run on this schedule, a duration (5m) or a 5-field cron spec (\"*/5 * * * *\"). Runs never overlap and share the cron runs' lock." placeholder:"SCHEDULE"`
+	Jitter time.Duration `help:"Wait a random time up to this long before a one-shot run, so many sensors do not hit a server at the same second (cron has no random minute)." placeholder:"DURATION" group:"shared"`
+	Every  string        `help:"Service mode: stay in the foreground and run on this schedule, a duration (5m) or a 5-field cron spec (\"*/5 * * * *\"). Runs never overlap and share the cron runs' lock." placeholder:"SCHEDULE" group:"shared"`
 	// MetricsFile is a top-level config key so that one file in
 	// node_exporter's textfile directory serves every command; each job
 	// replaces only its own samples there.
-	MetricsFile string `name:"metrics-file" help:"After each run, write Prometheus textfile-collector metrics (last run and success time, exit code, events, bad lines, sent/failed, rules, drop ratio) to this file, e.g. suricron.prom in the node exporter's textfile directory. Several jobs may share one file." config:"metrics_file" placeholder:"FILE"`
+	MetricsFile string `name:"metrics-file" help:"After each run, write Prometheus textfile-collector metrics (last run and success time, exit code, events, bad lines, sent/failed, rules, drop ratio) to this file, e.g. suricron.prom in the node exporter's textfile directory. Several jobs may share one file." config:"metrics_file" placeholder:"FILE" group:"shared"`
 }
 
 // ServiceFlags lets Main find the group.
@@ -40,6 +41,11 @@ func ParseSchedule(spec string) (gocron.JobDefinition, error) {
 			return nil, Usagef("--every %q: at least 1s", spec)
 		}
 		return gocron.DurationJob(d), nil
+	}
+	// gocron would report a bad spec only when the job is added, in two
+	// lines; the same parser (robfig/cron's standard 5 fields) gives one.
+	if _, err := cron.ParseStandard(spec); err != nil {
+		return nil, Usagef("--every %q: neither a duration (5m) nor a 5-field cron spec (%v)", spec, err)
 	}
 	return gocron.CronJob(spec, false), nil
 }

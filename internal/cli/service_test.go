@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -48,5 +49,19 @@ func TestParseSchedule(t *testing.T) {
 	}
 	if _, err := ParseSchedule("10ms"); err == nil {
 		t.Error("10ms accepted")
+	}
+}
+
+// TestEveryBadSpecOneLine: a bad --every is one clear line on stderr, exit
+// 2, before any run (issue 20: gocron's error took two lines).
+func TestEveryBadSpecOneLine(t *testing.T) {
+	for _, spec := range []string{"bogus", "61 * * * *", "* * * *"} {
+		code, cmd, _, stderr := run(t, []string{"-c", "/dev/null", "--every", spec}, nil)
+		if code != ExitUsage || cmd.ran.cmd != nil {
+			t.Errorf("%q: exit %d, ran %v", spec, code, cmd.ran.cmd != nil)
+		}
+		if strings.Count(strings.TrimRight(stderr, "\n"), "\n") != 0 || !strings.Contains(stderr, `--every "`+spec+`": neither a duration`) {
+			t.Errorf("%q: stderr %q", spec, stderr)
+		}
 	}
 }

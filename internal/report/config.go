@@ -126,12 +126,22 @@ func PreviousWeek(now time.Time, loc *time.Location) time.Time {
 // duration back from now ("7d", "36h").
 func ParseTimeArg(s string, now time.Time, loc *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		if d, err := strconv.Atoi(n); err == nil && d >= 0 {
-			return now.AddDate(0, 0, -d), nil
+	switch day := time.Date(now.In(loc).Year(), now.In(loc).Month(), now.In(loc).Day(), 0, 0, 0, 0, loc); strings.ToLower(s) {
+	case "today":
+		return day, nil
+	case "yesterday":
+		return day.AddDate(0, 0, -1), nil
+	}
+	// "-3d" and "3d" both mean three days back from now.
+	back := strings.TrimPrefix(s, "-")
+	for suffix, days := range map[string]int{"d": 1, "w": 7} {
+		if n, ok := strings.CutSuffix(back, suffix); ok {
+			if d, err := strconv.Atoi(n); err == nil && d >= 0 && n[0] != '+' && n[0] != '-' {
+				return now.AddDate(0, 0, -d*days), nil
+			}
 		}
 	}
-	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+	if d, err := time.ParseDuration(back); err == nil && d >= 0 && back != "" && back[0] != '+' && back[0] != '-' {
 		return now.Add(-d), nil
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999-0700"} {
@@ -144,7 +154,7 @@ func ParseTimeArg(s string, now time.Time, loc *time.Location) (time.Time, error
 			return t, nil
 		}
 	}
-	return time.Time{}, cli.Usagef("time %q: want RFC 3339, YYYY-MM-DD[ HH:MM] or a duration like 7d or 36h", s)
+	return time.Time{}, cli.Usagef("time %q: want RFC 3339, YYYY-MM-DD[ HH:MM], today, yesterday or a time back from now like 7d, 2w, 36h (or -7d)", s)
 }
 
 // localSet builds HOME_NET: --home-net (a Suricata expression, which a

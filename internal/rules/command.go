@@ -13,7 +13,7 @@ import (
 // set in the [rules] table of the config file (e.g. min_rules = 2000) or
 // through SURICRON_<FLAG>.
 type Command struct {
-	cli.Common
+	cli.Base
 	cli.Service
 
 	URL             []string      `name:"url" sep:"none" help:"Rules source (http, https or file://); repeatable. %oinkcode% and %version% are substituted. Default: ET Open (ET Pro with --oinkcode-file)." placeholder:"URL"`

@@ -81,7 +81,7 @@ func TestDebianPackage(t *testing.T) {
 	}
 	for _, c := range commands() {
 		r := runCmd(t, nil, "/usr/bin/"+c, "--version")
-		if r.code != 0 || strings.TrimSpace(r.stdout) != testVersion {
+		if r.code != 0 || !strings.HasPrefix(r.stdout, c+" "+testVersion+" (commit ") {
 			t.Errorf("/usr/bin/%s --version: %s", c, r)
 		}
 	}

@@ -97,3 +97,55 @@ func lineDiff(want, got string) string {
 	}
 	return b.String()
 }
+
+// TestHelpContent checks what issue 20 asked of every --help page: the
+// command's own flags first and the shared ones after them, no flag a
+// command never reads, the defaults an operator needs to see, exit codes
+// and an example section.
+func TestHelpContent(t *testing.T) {
+	defaults := map[string][]string{
+		"rules-update":   {"--output=FILE", "default /var/lib/suricata/rules/suricata.rules", "--min-rules=N", "default 1000", "--state-dir=DIR", "default /var/lib/suricron"},
+		"alert-digest":   {"--max-groups=N", "default 100", "--eve=PATH", "default /var/log/suricata/eve.json"},
+		"telemetry-send": {"--endpoint=URL", "default https://opnsense.emergingthreats.net"},
+		"weekly-report":  {"--eve=PATH", "default /var/log/suricata/eve.json"},
+		"dump-data":      {"--state-dir=DIR", "default /var/lib/suricron"},
+	}
+	for _, c := range commands() {
+		t.Run(c, func(t *testing.T) {
+			r := runCmd(t, []string{"COLUMNS=200"}, filepath.Join(binDir(t), c), "--help")
+			out := r.stdout
+			shared := strings.Index(out, "\nShared flags (every command):\n")
+			own := strings.Index(out, "\nFlags:\n")
+			if shared < 0 || own < 0 || shared < own {
+				t.Fatalf("own flags (at %d) must come before the shared flags (at %d):\n%s", own, shared, out)
+			}
+			ownPart, sharedPart := out[own:shared], out[shared:]
+			for _, f := range []string{"--config", "--state-dir", "--log-level", "--log-format", "--version", "--check-config"} {
+				if strings.Contains(ownPart, f+"=") || strings.Contains(ownPart, f+" ") || !strings.Contains(sharedPart, f) {
+					t.Errorf("%s is not in the shared group", f)
+				}
+			}
+			if c == "rules-update" && (strings.Contains(out, "--eve=") || strings.Contains(out, "--eve-rotated")) {
+				t.Error("rules-update lists --eve, which it never reads")
+			}
+			for _, want := range append(defaults[c], "Exit codes: 0 ", "\nExamples:\n  "+c) {
+				if !strings.Contains(out, want) {
+					t.Errorf("--help lacks %q", want)
+				}
+			}
+		})
+	}
+}
+
+// TestVersionLine: --version names the command, the version, the commit
+// and the Go toolchain (issue 20: it printed only a hash).
+func TestVersionLine(t *testing.T) {
+	re := regexp.MustCompile(`^([a-z-]+) ` + regexp.QuoteMeta(testVersion) + ` \(commit ([0-9a-f]{7,12}|unknown), go1\.[0-9.]+\)\n$`)
+	for _, c := range commands() {
+		r := runCmd(t, nil, filepath.Join(binDir(t), c), "--version")
+		m := re.FindStringSubmatch(r.stdout)
+		if r.code != 0 || m == nil || m[1] != c {
+			t.Errorf("%s --version: %s", c, r)
+		}
+	}
+}

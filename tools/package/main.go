@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/goreleaser/nfpm/v2"
 	"github.com/goreleaser/nfpm/v2/deb"
@@ -44,7 +45,16 @@ func run(args []string, stderr io.Writer) (string, error) {
 		return "", err
 	}
 	v := DebianVersion(*version)
-	info, err := packageInfo(v, *arch, *binDir, *root)
+	docDir, err := os.MkdirTemp("", "suricron-package-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(docDir)
+	docs, err := writeDocs(docDir, *binDir, *root, v, time.Now())
+	if err != nil {
+		return "", fmt.Errorf("man pages and completions (run make build first): %w", err)
+	}
+	info, err := packageInfo(v, *arch, *binDir, *root, docs)
 	if err != nil {
 		return "", err
 	}
@@ -95,7 +105,7 @@ func DebianVersion(s string) string {
 	return s
 }
 
-func packageInfo(version, arch, binDir, root string) (*nfpm.Info, error) {
+func packageInfo(version, arch, binDir, root string, docs []generated) (*nfpm.Info, error) {
 	var contents files.Contents
 	add := func(src, dst, typ string, mode os.FileMode) error {
 		if _, err := os.Stat(src); err != nil {
@@ -107,8 +117,11 @@ func packageInfo(version, arch, binDir, root string) (*nfpm.Info, error) {
 	}
 	var errs []error
 	// The binaries the package installs into /usr/bin.
-	for _, c := range []string{"rules-update", "alert-digest", "telemetry-send", "dump-data", "weekly-report", "eve-ship"} {
+	for _, c := range commandNames {
 		errs = append(errs, add(filepath.Join(binDir, c), "/usr/bin/"+c, files.TypeFile, 0o755))
+	}
+	for _, d := range docs {
+		errs = append(errs, add(d.src, d.dst, files.TypeFile, 0o644))
 	}
 	// Conffiles: an operator's edits survive upgrades (dpkg asks).
 	errs = append(errs,
@@ -143,7 +156,7 @@ func packageInfo(version, arch, binDir, root string) (*nfpm.Info, error) {
 		Maintainer:  "suricron maintainers <suricron@localhost>",
 		Description: "Suricata sensor jobs for cron\nrules-update, alert-digest, telemetry-send, dump-data and weekly-report:\nsmall commands that read eve.json from where they stopped, do one job\nand exit, run from /etc/cron.d/suricron or the systemd timers.",
 		Homepage:    "https://github.com/suricron/suricron",
-		License:     "See /usr/share/doc/suricron",
+		License:     "UNDECLARED (see /usr/share/doc/suricron/copyright)",
 		Overridables: nfpm.Overridables{
 			Depends:    []string{"passwd"},
 			Recommends: []string{"cron | systemd-sysv", "default-mta | mail-transport-agent"},
