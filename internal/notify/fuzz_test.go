@@ -29,8 +29,8 @@ func FuzzPayload(f *testing.F) {
 			case Slack:
 				var m struct {
 					Blocks []struct {
-						Type string
-						Text *struct{ Type, Text string }
+						Type     string
+						Text     *struct{ Type, Text string }
 						Elements []struct{ Text string }
 					}
 				}
