@@ -69,7 +69,7 @@ func Main(opts Options, cmd any) int {
 	}
 
 	cfgPath, explicit := configPathFromArgs(opts.Args)
-	res, err := loadConfig(cfgPath, opts.Section, explicit)
+	res, err := loadConfig(cfgPath, opts.Section, explicit, profileFromArgs(opts.Args))
 	if err != nil {
 		return fail(Usage(err))
 	}
