@@ -83,6 +83,7 @@ func TestExampleConfigCoversEveryFlag(t *testing.T) {
 				continue
 			}
 			name, _, _ := strings.Cut(strings.TrimPrefix(flag, "--"), "=")
+			name = strings.TrimPrefix(name, "[no-]") // negatable bools: the key is the flag's name
 			key := configKey(section, name)
 			switch {
 			case key == "":
@@ -100,7 +101,7 @@ func TestExampleConfigCoversEveryFlag(t *testing.T) {
 func configKey(section, flag string) string {
 	switch flag {
 	case "help", "config", "version", "every", "dry-run", "force", "reset-state", "week", "since", "until",
-		"out", "files", "mail", "collect-only", "parsed", "pretty", "log", "time", "limit", "jitter":
+		"out", "files", "mail", "profile", "collect-only", "parsed", "pretty", "log", "time", "limit", "jitter":
 		return ""
 	case "eve":
 		return "eve.path"
