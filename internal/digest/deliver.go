@@ -30,7 +30,7 @@ type Delivery struct {
 	WebhookURLFile  string        `help:"File holding a webhook URL (a secret: never logged or shown)." placeholder:"FILE"`
 	WebhookFormat   string        `help:"Webhook payload: slack (Block Kit), teams (workflow webhook, Adaptive Card), mattermost, json (the digest document)." default:"slack" enum:"slack,teams,mattermost,json"`
 	Exec            string        `help:"Run CMD with the digest JSON on stdin (split at spaces, no shell); exit 0 = delivered, 75 = retry later." placeholder:"CMD"`
-	Mail            bool          `help:"Mail the digest (--no-mail: only the webhook and --exec)." default:"true" negatable:""`
+	NoMail          bool          `help:"Do not mail the digest: deliver it only to the webhook and --exec."`
 	DeliverAttempts int           `help:"Tries per destination in one run (back-off 2 s, 4 s, …) before exit 75." default:"4" placeholder:"N"`
 	WebhookCAFile   string        `help:"PEM CA file to verify the webhook server's certificate instead of the system roots." placeholder:"FILE"`
 	HookTimeout     time.Duration `help:"Limit for one webhook request or --exec run." default:"30s"`
@@ -67,9 +67,11 @@ func newOutlets(cfg Config, sender mail.Sender, log *slog.Logger) (*outlets, err
 		return nil, cli.Usagef("--profile %q: want letters, digits, - and _ (up to 64)", d.Profile)
 	}
 	o := &outlets{stateDir: cfg.StateDir, consumer: d.consumer(), log: log}
-	if d.Mail || (d.WebhookURLFile == "" && d.Exec == "") {
-		// With no other destination, mail stays on: --no-mail alone
-		// would commit alerts that went nowhere.
+	if d.NoMail && d.WebhookURLFile == "" && d.Exec == "" {
+		// The checkpoint would move past alerts that went nowhere.
+		return nil, cli.Usagef("--no-mail: no other destination (--webhook-url-file or --exec)")
+	}
+	if !d.NoMail {
 		o.mail = sender
 	}
 	retry := notify.Retry{Attempts: d.DeliverAttempts, Sleep: d.sleep}

@@ -110,7 +110,7 @@ func noSleep(context.Context, time.Duration) error { return nil }
 
 func (e *env) deliverConfig(r *hookReceiver, format string, attempts int) Config {
 	cfg := e.config()
-	cfg.Deliver = Delivery{WebhookURLFile: r.urlFile, WebhookFormat: format, WebhookCAFile: r.caFile,
+	cfg.Deliver = Delivery{NoMail: true, WebhookURLFile: r.urlFile, WebhookFormat: format, WebhookCAFile: r.caFile,
 		DeliverAttempts: attempts, HookTimeout: 10 * time.Second, sleep: noSleep}
 	return cfg
 }
@@ -224,7 +224,7 @@ func TestAllDestinationsOrNothing(t *testing.T) {
 	sender := &recSender{}
 	cfg := e.deliverConfig(r, "json", 2)
 	cfg.Deliver.Exec = hook + " " + hookDir
-	cfg.Deliver.Mail = true
+	cfg.Deliver.NoMail = false
 	deps := e.deps()
 	deps.Sender = sender
 	_, err := run(context.Background(), cfg, deps)
@@ -322,6 +322,7 @@ func TestWebhookSettingsErrors(t *testing.T) {
 		{"plain http", Delivery{WebhookURLFile: plain, WebhookFormat: "slack"}, "loopback"},
 		{"bad format", Delivery{WebhookURLFile: plain, WebhookFormat: "discord"}, "--webhook-format"},
 		{"empty exec", Delivery{Exec: "   "}, "--exec"},
+		{"no destination", Delivery{NoMail: true}, "--no-mail"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := e.config()

@@ -83,7 +83,6 @@ func TestExampleConfigCoversEveryFlag(t *testing.T) {
 				continue
 			}
 			name, _, _ := strings.Cut(strings.TrimPrefix(flag, "--"), "=")
-			name = strings.TrimPrefix(name, "[no-]") // negatable bools: the key is the flag's name
 			key := configKey(section, name)
 			switch {
 			case key == "":

@@ -90,7 +90,7 @@ start = "beginning"
 exec = "%s %s"
 [digest.profile.urgent]
 min_severity = 1
-mail = false
+no_mail = true
 exec = "%s %s"
 `, state, eve, sink.script, hook, defDir, hook, urgentDir), 0o644)
 	env := cleanEnv(t)
