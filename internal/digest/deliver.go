@@ -127,7 +127,7 @@ func loadCA(path string) (*x509.CertPool, error) {
 }
 
 // batch is one digest ready for every destination.
-type batch struct {
+type outgoing struct {
 	ID      string
 	Alerts  int64
 	Doc     *Document
@@ -140,7 +140,7 @@ type batch struct {
 // mailDest adapts the mail sender to notify's outcome types.
 type mailDest struct {
 	s mail.Sender
-	b *batch
+	b *outgoing
 }
 
 func (m mailDest) Name() string { return "mail" }
@@ -163,7 +163,7 @@ func (m mailDest) Deliver(ctx context.Context, _ *notify.Digest) error {
 // <consumer>.accepted.json beside the checkpoint. A failure leaves the
 // batch pending; the error is temporary (exit 75) if any destination may
 // succeed later, else a failure (exit 1) with the receivers' answers.
-func (o *outlets) deliver(ctx context.Context, b *batch) error {
+func (o *outlets) deliver(ctx context.Context, b *outgoing) error {
 	digest, err := notifyDigest(b)
 	if err != nil {
 		return err
@@ -251,7 +251,7 @@ func (o *outlets) saveAccepted(id string, done map[string]bool) error {
 
 // notifyDigest is the chat view of the document: a summary, one item per
 // signature (Sections in detail, Others by name) and the document as JSON.
-func notifyDigest(b *batch) (*notify.Digest, error) {
+func notifyDigest(b *outgoing) (*notify.Digest, error) {
 	doc := b.Doc
 	js, err := json.Marshal(doc)
 	if err != nil {

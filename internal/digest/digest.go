@@ -149,7 +149,7 @@ func run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("digest envelope: %w", err)
 	}
-	if err := out.deliver(ctx, &batch{ID: res.BatchID, Alerts: res.Alerts, Doc: documentOf(rep, cfg),
+	if err := out.deliver(ctx, &outgoing{ID: res.BatchID, Alerts: res.Alerts, Doc: documentOf(rep, cfg),
 		From: from, To: to, Raw: raw, Subject: msg.Subject}); err != nil {
 		return nil, err
 	}
