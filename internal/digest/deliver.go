@@ -126,7 +126,7 @@ func loadCA(path string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// batch is one digest ready for every destination.
+// outgoing is one digest ready for every destination.
 type outgoing struct {
 	ID      string
 	Alerts  int64
