@@ -308,14 +308,14 @@ func sigTags(s SigCount) []string {
 
 func sectionItem(s Section) notify.Item {
 	it := notify.Item{SID: s.SID, Signature: s.Signature, Severity: s.Severity, Count: s.Count, Tags: sigTags(s.SigCount)}
-	srcs, dsts := thousands(int64(s.Sources)), thousands(int64(s.Destinations))
+	srcs, dsts := plural(int64(s.Sources), "source", "sources"), plural(int64(s.Destinations), "destination", "destinations")
 	if s.SourcesCapped {
 		srcs = "over " + srcs
 	}
 	if s.DestinationsCapped {
 		dsts = "over " + dsts
 	}
-	it.Lines = append(it.Lines, fmt.Sprintf("%s sources → %s destinations, %s to %s", srcs, dsts,
+	it.Lines = append(it.Lines, fmt.Sprintf("%s → %s, %s to %s", srcs, dsts,
 		s.FirstSeen.Format(timeLayout), s.LastSeen.Format(timeLayout)))
 	for _, p := range s.Pairs {
 		ports := make([]string, len(p.DstPorts))

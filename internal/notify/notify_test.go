@@ -638,3 +638,23 @@ func TestThousands(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanDetailsFewNamesMany: a large batch shows at most MaxDetailed
+// signatures in detail and names as many others as fit.
+func TestPlanDetailsFewNamesMany(t *testing.T) {
+	d := hostileDigest(2000)
+	for i := range d.Items {
+		d.Items[i].Signature = fmt.Sprintf("ET TEST signature %d", i)
+	}
+	b, err := Payload(Mattermost, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct{ Text string }
+	json.Unmarshal(b, &m)
+	detailed := strings.Count(m.Text, "\n**")
+	named := strings.Count(m.Text, "\n- ") - strings.Count(m.Text, "\n- 10.0.0.1") - strings.Count(m.Text, "\n- http")
+	if detailed != MaxDetailed || named < 100 {
+		t.Fatalf("%d detailed, %d named", detailed, named)
+	}
+}

@@ -15,12 +15,17 @@ import (
 // build must be monotonic: if (full, named) fits, any smaller pair fits.
 type buildFunc func(full, named int) ([]byte, bool)
 
+// MaxDetailed caps the signatures a chat message shows in detail: a chat
+// message is read at a glance, and the names and counts of the others say
+// more than the details of the fiftieth; the mail has everything.
+const MaxDetailed = 10
+
 func plan(d *Digest, build buildFunc) ([]byte, error) {
 	n := len(d.Items)
 	if _, ok := build(0, 0); !ok {
 		return nil, fmt.Errorf("even an empty message is over the size limit (title or notes too long)")
 	}
-	full := sort.Search(n+1, func(k int) bool { _, ok := build(k, 0); return !ok }) - 1
+	full := sort.Search(min(n, MaxDetailed)+1, func(k int) bool { _, ok := build(k, 0); return !ok }) - 1
 	named := sort.Search(n-full+1, func(k int) bool { _, ok := build(full, k); return !ok }) - 1
 	body, _ := build(full, named)
 	return body, nil
