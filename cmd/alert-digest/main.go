@@ -20,6 +20,7 @@ type command struct {
 	cli.Service
 
 	mail.Options
+	digest.Delivery
 
 	MinSeverity  int     `help:"Only alerts at least this severe: 1 (high) to 3 (low); 0 = all." default:"0" placeholder:"N"`
 	SID          []int64 `name:"sid" help:"Only these signature ids (repeatable)." placeholder:"N"`
@@ -38,7 +39,7 @@ func (c *command) Run(ctx context.Context, env *cli.Env) error {
 		Eve: c.Eve, Rotated: c.Rotated, StateDir: c.StateDir, Start: c.Start, ResetState: c.ResetState, DryRun: c.DryRun,
 		MinSeverity: c.MinSeverity, SIDs: c.SID, ExcludeSIDs: c.ExcludeSID, Match: c.Match,
 		SuppressFile: c.SuppressFile, MaxGroups: c.MaxGroups, LinkTemplate: c.LinkTemplate,
-		Mail: c.Options, MaxLineBytes: c.MaxLineBytes,
+		Mail: c.Options, MaxLineBytes: c.MaxLineBytes, Deliver: c.Delivery,
 	}, digest.Deps{Stdout: env.Stdout, Logger: env.Logger, Metrics: env.Metrics})
 }
 

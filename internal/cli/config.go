@@ -30,16 +30,23 @@ var knownSections = map[string]bool{"rules": true, "digest": true, "telemetry": 
 // configResolver resolves flags from one TOML file. A flag's key is its
 // `config:"table.key"` tag when present (shared flags: eve.path, mail.to,
 // state_dir), otherwise "<section>.<flag name with - as _>".
+//
+// A command with a --profile flag (alert-digest) also reads
+// [<section>.profile.NAME] for --profile NAME: there a key is the flag name
+// with - as _ (min_severity, to, webhook_url_file) and overrides whatever
+// the rest of the file says for that flag; keys it does not name are
+// inherited.
 type configResolver struct {
 	path    string
 	section string
+	profile string // --profile, "" for none
 	data    map[string]any
 	sources sources // records the flags this file set, for --check-config
 }
 
 // loadConfig reads path. explicit means the operator named the file, so a
 // missing file is an error rather than "no config".
-func loadConfig(path, section string, explicit bool) (*configResolver, error) {
+func loadConfig(path, section string, explicit bool, profile string) (*configResolver, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		if os.IsNotExist(err) && !explicit {
@@ -56,11 +63,31 @@ func loadConfig(path, section string, explicit bool) (*configResolver, error) {
 		}
 		return nil, fmt.Errorf("config file %s: %w", path, err)
 	}
-	return &configResolver{path: path, section: section, data: m}, nil
+	return &configResolver{path: path, section: section, profile: profile, data: m}, nil
+}
+
+// ProfileFlag is the flag that selects a [<section>.profile.NAME] table.
+const ProfileFlag = "profile"
+
+// profileKey is f's key inside a profile table.
+func profileKey(f *kong.Flag) string { return strings.ReplaceAll(f.Name, "-", "_") }
+
+// noProfileKey are flags a profile table cannot set.
+var noProfileKey = map[string]bool{"config": true, ProfileFlag: true, "version": true, "help": true}
+
+func (r *configResolver) profileTable() (map[string]any, bool) {
+	v, ok := r.lookup(r.section + "." + ProfileFlag)
+	if !ok {
+		return nil, false
+	}
+	m, ok := v.(map[string]any)
+	return m, ok
 }
 
 func (r *configResolver) key(f *kong.Flag) string {
-	if k := f.Tag.Get("config"); k != "" {
+	if k := f.Tag.Get("config"); k == "-" {
+		return "" // never from the file (--profile itself)
+	} else if k != "" {
 		return k
 	}
 	return r.section + "." + strings.ReplaceAll(f.Name, "-", "_")
@@ -88,7 +115,15 @@ func (r *configResolver) lookup(key string) (any, bool) {
 // rather than only the flag.
 func (r *configResolver) Resolve(_ *kong.Context, _ *kong.Path, f *kong.Flag) (any, error) {
 	key := r.key(f)
+	if key == "" {
+		return nil, nil
+	}
 	v, ok := r.lookup(key)
+	if r.profile != "" && !noProfileKey[f.Name] {
+		if pv, pok := r.lookup(r.section + "." + ProfileFlag + "." + r.profile + "." + profileKey(f)); pok {
+			v, ok, key = pv, true, r.section+".profile."+r.profile+"."+profileKey(f)
+		}
+	}
 	if !ok {
 		return nil, nil
 	}
@@ -144,11 +179,22 @@ func displayKey(key string) string {
 // default. Other commands' tables are left to those commands.
 func (r *configResolver) Validate(app *kong.Application) error {
 	allowed := map[string]bool{}
+	inProfile := map[string]bool{}
+	hasProfiles := false
 	tables := map[string]bool{r.section: true}
 	var walk func(n *kong.Node)
 	walk = func(n *kong.Node) {
 		for _, f := range n.Flags {
+			if f.Name == ProfileFlag {
+				hasProfiles = true
+			}
+			if !noProfileKey[f.Name] {
+				inProfile[profileKey(f)] = true
+			}
 			k := r.key(f)
+			if k == "" {
+				continue
+			}
 			allowed[k] = true
 			if i := strings.IndexByte(k, '.'); i > 0 {
 				tables[k[:i]] = true
@@ -168,7 +214,11 @@ func (r *configResolver) Validate(app *kong.Application) error {
 				unknown = append(unknown, k)
 			}
 		case tables[k]:
-			for kk := range sub {
+			for kk, vv := range sub {
+				if k == r.section && kk == ProfileFlag && hasProfiles {
+					unknown = append(unknown, r.profileKeys(vv, inProfile)...)
+					continue
+				}
 				if !allowed[k+"."+kk] {
 					unknown = append(unknown, "["+k+"] "+kk)
 				}
@@ -183,7 +233,50 @@ func (r *configResolver) Validate(app *kong.Application) error {
 		sort.Strings(unknown)
 		return fmt.Errorf("config file %s: unknown key %s", r.path, strings.Join(unknown, ", "))
 	}
+	if r.profile != "" && hasProfiles {
+		if pt, _ := r.profileTable(); pt[r.profile] == nil {
+			// A mistyped profile would quietly start a new checkpoint
+			// with the wrong filters: refuse it.
+			return fmt.Errorf("config file %s: --profile %s: no [%s.profile.%s] table", r.path, r.profile, r.section, r.profile)
+		}
+	}
 	return nil
+}
+
+// profileKeys checks the [<section>.profile] table: only tables, each
+// holding only flag names.
+func (r *configResolver) profileKeys(v any, inProfile map[string]bool) []string {
+	var unknown []string
+	profiles, ok := v.(map[string]any)
+	if !ok {
+		return []string{"[" + r.section + "] profile (want [" + r.section + ".profile.NAME] tables)"}
+	}
+	for name, pv := range profiles {
+		keys, ok := pv.(map[string]any)
+		if !ok {
+			unknown = append(unknown, "["+r.section+".profile] "+name+" (want a table)")
+			continue
+		}
+		for kk := range keys {
+			if !inProfile[kk] {
+				unknown = append(unknown, "["+r.section+".profile."+name+"] "+kk)
+			}
+		}
+	}
+	return unknown
+}
+
+// profileName is the --profile value kong parsed (or SURICRON_PROFILE):
+// read from kong's own parse, like configFile, so every spelling counts.
+func profileName(kctx *kong.Context) string {
+	for _, p := range kctx.Path {
+		if p.Flag != nil && p.Flag.Name == ProfileFlag && !p.Resolved {
+			if s, ok := kctx.FlagValue(p.Flag).(string); ok {
+				return s
+			}
+		}
+	}
+	return os.Getenv(EnvPrefix + "_PROFILE")
 }
 
 // envResolver gives SURICRON_* variables precedence over the config file.

@@ -100,7 +100,7 @@ func Main(opts Options, cmd any) int {
 	var cfgLoaded bool
 	beforeResolve := func(kctx *kong.Context) error {
 		path, explicit := configFile(kctx)
-		res, err := loadConfig(path, opts.Section, explicit)
+		res, err := loadConfig(path, opts.Section, explicit, profileName(kctx))
 		if err != nil {
 			return err
 		}

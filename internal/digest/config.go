@@ -39,7 +39,8 @@ type Config struct {
 	MaxGroups    int    // groups listed in the mail; the rest are summarised
 	LinkTemplate string // per-group URL, see ParseLinkTemplate
 
-	Mail mail.Options
+	Mail    mail.Options
+	Deliver Delivery // webhook, exec, profile: see deliver.go
 
 	MaxLineBytes int // --max-line-bytes; 0: eve.DefaultMaxLine
 }

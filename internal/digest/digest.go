@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/suricron/suricron/internal/checkpoint"
-	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/eve"
 	"github.com/suricron/suricron/internal/mail"
 	"github.com/suricron/suricron/internal/metrics"
@@ -59,9 +58,13 @@ func run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 			return nil, err
 		}
 	}
+	out, err := newOutlets(cfg, sender, log)
+	if err != nil {
+		return nil, err
+	}
 
 	sess, err := checkpoint.Open(ctx, checkpoint.Config{
-		Consumer: Consumer, Live: cfg.Eve, Rotated: cfg.Rotated, StateDir: cfg.StateDir, Start: cfg.Start,
+		Consumer: cfg.Deliver.consumer(), Live: cfg.Eve, Rotated: cfg.Rotated, StateDir: cfg.StateDir, Start: cfg.Start,
 		Reset: cfg.ResetState, ReadOnly: cfg.DryRun, Logger: log, Now: deps.Now,
 		MaxLineBytes: cfg.MaxLineBytes, Metrics: deps.Metrics,
 	})
@@ -147,14 +150,9 @@ func run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("digest envelope: %w", err)
 	}
-	if err := sender.Send(ctx, from, to, raw); err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("send digest (batch %s): %w", res.BatchID, err)
-		}
-		if mail.IsTemporary(err) {
-			return nil, cli.TempFail(fmt.Errorf("send digest (batch %s, %s kept for the next run): %w", res.BatchID, plural(res.Alerts, "alert", "alerts"), err))
-		}
-		return nil, fmt.Errorf("send digest (batch %s): %w", res.BatchID, err)
+	if err := out.deliver(ctx, &outgoing{ID: res.BatchID, Alerts: res.Alerts, Doc: documentOf(rep, cfg),
+		From: from, To: to, Raw: raw, Subject: msg.Subject}); err != nil {
+		return nil, err
 	}
 	res.Sent = true
 	if err := sess.Commit(end, res.BatchID, res.BadLines); err != nil {

@@ -100,8 +100,10 @@ func TestExampleConfigCoversEveryFlag(t *testing.T) {
 func configKey(section, flag string) string {
 	switch flag {
 	case "help", "config", "version", "every", "dry-run", "force", "reset-state", "week", "since", "until",
-		"out", "files", "mail", "collect-only", "parsed", "pretty", "log", "time", "limit", "jitter":
+		"out", "files", "mail", "profile", "collect-only", "parsed", "pretty", "log", "time", "limit", "jitter", "check-config":
 		return ""
+	case "max-line-bytes":
+		return "eve.max_line_bytes"
 	case "eve":
 		return "eve.path"
 	case "eve-rotated":
