@@ -108,6 +108,8 @@ func configKey(section, flag string) string {
 		return "eve.path"
 	case "eve-rotated":
 		return "eve.rotated"
+	case "max-line-bytes":
+		return "eve.max_line_bytes"
 	case "state-dir", "log-level", "log-format", "metrics-file":
 		return strings.ReplaceAll(flag, "-", "_")
 	case "to", "from", "smtp", "sendmail", "mail-timeout":
