@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/homenet"
+	"github.com/suricron/suricron/internal/redact"
 )
 
 // HeartbeatConfig names the sources of the plugin's health fields.
@@ -61,12 +63,13 @@ func notFound(err error) string {
 }
 
 // RunHeartbeat posts sensor health to /api/v1/telemetry.
-func RunHeartbeat(ctx context.Context, cfg HeartbeatConfig, deps Deps) error {
+func RunHeartbeat(ctx context.Context, cfg HeartbeatConfig, deps Deps) (err error) {
 	deps.fill()
 	token, err := cli.ReadSecret(cfg.TokenFile)
 	if err != nil {
 		return fmt.Errorf("token: %w", err)
 	}
+	defer func() { err = redact.New(token).Error(err) }()
 	hb := heartbeat{
 		SoftwareVersion: "suricron " + cfg.Version, SuricronVersion: cfg.Version,
 		SystemTime: deps.Now().Unix(), Mode: "IDS", LogStats: map[string]any{},
@@ -85,7 +88,13 @@ func RunHeartbeat(ctx context.Context, cfg HeartbeatConfig, deps Deps) error {
 	if st, err := lastStats(cfg.StatsLog); err == nil {
 		hb.LogStats = st
 	}
+	sec := redact.New(token)
 	if ls, err := ReadLastSend(cfg.StateDir); err == nil {
+		if ls != nil && ls.Error != "" {
+			// Written masked by send; masked again here because the file
+			// may come from an older version or another local set.
+			ls.Error = scrubText(sec.String(ls.Error), heartbeatLocal(cfg, deps))
+		}
 		hb.LastSend = ls
 	}
 	var body bytes.Buffer
@@ -118,6 +127,22 @@ func RunHeartbeat(ctx context.Context, cfg HeartbeatConfig, deps Deps) error {
 	}
 	deps.Log.Info("heartbeat sent")
 	return nil
+}
+
+// heartbeatLocal is the local set used to mask text in the heartbeat:
+// HOME_NET of suricata.yaml and the interfaces when they can be read, and
+// the private ranges always.
+func heartbeatLocal(cfg HeartbeatConfig, deps Deps) Locality {
+	opts := homenet.Options{SuricataYAML: cfg.SuricataYAML}
+	if ifs, err := deps.Interfaces(); err == nil {
+		opts.Interfaces = ifs
+	}
+	if set, err := homenet.NewSet(opts); err == nil {
+		return set
+	}
+	opts.SuricataYAML = ""
+	set, _ := homenet.NewSet(opts) // cannot fail without an expression
+	return set
 }
 
 func suricataVersion(ctx context.Context, command string) string {
@@ -290,12 +315,13 @@ type StatusConfig struct {
 // RunStatus queries the sensor status and prints ACTIVE, DORMANT or
 // DISABLED with its timestamps. Any failure, or a status outside those
 // three, is an error.
-func RunStatus(ctx context.Context, cfg StatusConfig, deps Deps) error {
+func RunStatus(ctx context.Context, cfg StatusConfig, deps Deps) (err error) {
 	deps.fill()
 	token, err := cli.ReadSecret(cfg.TokenFile)
 	if err != nil {
 		return fmt.Errorf("token: %w", err)
 	}
+	defer func() { err = redact.New(token).Error(err) }()
 	client := deps.HTTP
 	if client == nil {
 		client = NewHTTPClient(cfg.Timeout, 1)

@@ -9,7 +9,15 @@ import (
 	"github.com/suricron/suricron/internal/checkpoint"
 	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/metrics"
+	"github.com/suricron/suricron/internal/redact"
 )
+
+// offSensorText is the text of err as it may leave the sensor (state file,
+// heartbeat): secrets scrubbed and local addresses masked, so a resolver
+// or gateway address in "lookup … on 10.0.0.53:53" is not sent.
+func (p *pipeline) offSensorText(sec *redact.Secrets, err error) string {
+	return scrubText(sec.String(err.Error()), p.enc.Local)
+}
 
 // Run is telemetry-send's default subcommand: read new alerts since the
 // checkpoint, select, mask, upload, and commit each batch once the server
@@ -25,6 +33,10 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 	if err != nil {
 		return fmt.Errorf("token: %w; nothing was sent", err)
 	}
+	// Whatever a lower layer or the server put in an error, the token does
+	// not reach stderr (cron mail), the state dir or the heartbeat.
+	sec := redact.New(token)
+	defer func() { err = sec.Error(err) }()
 	p, err := newPipeline(cfg.Selection, deps)
 	if err != nil {
 		return err
@@ -81,7 +93,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 	defer func() {
 		res.Time = deps.Now().UTC().Format("2006-01-02T15:04:05Z")
 		if err != nil {
-			res.Result, res.Error = "failed", err.Error()
+			res.Result, res.Error = "failed", p.offSensorText(sec, err)
 			if res.Accepted+res.Rejected > 0 {
 				res.Result = "partial"
 			}

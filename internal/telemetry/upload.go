@@ -18,6 +18,9 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/suricron/suricron/internal/printable"
+	"github.com/suricron/suricron/internal/redact"
 )
 
 // Protocols.
@@ -80,6 +83,16 @@ type Uploader struct {
 
 	zmu  sync.Mutex
 	zenc *zstd.Encoder // reused: a zstd encoder is costly to build per batch
+
+	secOnce sync.Once
+	sec     *redact.Secrets
+}
+
+// secrets is the scrubber of everything this uploader turns into text: a
+// server may echo the token (or the whole Authorization header) in a body.
+func (u *Uploader) secrets() *redact.Secrets {
+	u.secOnce.Do(func() { u.sec = redact.New(u.Token) })
+	return u.sec
 }
 
 // ErrAuth means the server refused the token; retrying cannot help.
@@ -269,7 +282,7 @@ func (u *Uploader) send(ctx context.Context, build func() (*http.Request, error)
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			last = fmt.Errorf("%s %s: %w", req.Method, req.URL.Redacted(), scrubErr(err, u.Token))
+			last = fmt.Errorf("%s %s: %w", req.Method, req.URL.Redacted(), u.secrets().Error(err))
 		} else {
 			code := resp.StatusCode
 			if ok(code) {
@@ -281,7 +294,9 @@ func (u *Uploader) send(ctx context.Context, build func() (*http.Request, error)
 				}
 				return body, nil
 			}
-			snippet := drain(resp.Body)
+			// The body is the server's text: scrubbed of the token (some
+			// servers echo request headers) and of control characters.
+			snippet := printable.String(u.secrets().String(drain(resp.Body)))
 			switch {
 			case code == http.StatusUnauthorized || code == http.StatusForbidden:
 				return nil, fmt.Errorf("%w (HTTP %d from %s)", ErrAuth, code, req.URL.Redacted())
@@ -355,15 +370,6 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 		return d, true
 	}
 	return 0, false
-}
-
-// scrubErr makes sure no error text carries the token, whatever a lower
-// layer chose to include.
-func scrubErr(err error, token string) error {
-	if token == "" || !strings.Contains(err.Error(), token) {
-		return err
-	}
-	return errors.New(strings.ReplaceAll(err.Error(), token, "[token]"))
 }
 
 // NewHTTPClient returns a client that keeps connections alive for
