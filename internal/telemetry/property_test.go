@@ -117,7 +117,7 @@ func embedsLocal(a netip.Addr, local Locality) bool {
 		return false
 	case string(b[:12]) == string(make([]byte, 12)), // IPv4-compatible
 		string(b[:12]) == "\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00", // SIIT
-		b[0] == 0 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b: // NAT64
+		b[0] == 0 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b:            // NAT64
 		cands = append(cands, netip.AddrFrom4([4]byte(b[12:16])))
 	case b[0] == 0x20 && b[1] == 0x02:
 		cands = append(cands, netip.AddrFrom4([4]byte(b[2:6])))
