@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -124,5 +125,49 @@ func TestHeartbeat(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(r.body), `{"software_version":`) {
 		t.Errorf("plugin field order lost: %s", r.body)
+	}
+}
+
+type rtFunc func(*http.Request) (*http.Response, error)
+
+func (f rtFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestErrorTextLeavesMasked: a resolver error names the local DNS server
+// ("lookup … on 10.255.255.53:53"); last_send.error in the state file and
+// in the heartbeat carries it masked, also when an older version wrote the
+// state file unmasked.
+func TestErrorTextLeavesMasked(t *testing.T) {
+	f := newFixture(t, 3)
+	srv := newFaultServer(t, 201, nil)
+	cfg := f.config(srv, ProtoETPro)
+	cfg.Retry.Attempts = 1
+	var sl sleeps
+	var logs bytes.Buffer
+	deps := testDeps(srv, time.Second, &sl, &logs)
+	deps.HTTP = &http.Client{Transport: rtFunc(func(*http.Request) (*http.Response, error) {
+		return nil, &net.DNSError{Err: "no such host", Name: "collector.example", Server: "10.255.255.53:53", IsNotFound: true}
+	})}
+	if err := Run(context.Background(), cfg, deps); err == nil {
+		t.Fatal("Run succeeded without a network")
+	}
+	ls, err := ReadLastSend(f.state)
+	if err != nil || ls == nil {
+		t.Fatalf("last send %v, %v", ls, err)
+	}
+	if strings.Contains(ls.Error, "10.255.255.53") || !strings.Contains(ls.Error, "on xxx.xxx.xxx.53:53") {
+		t.Errorf("last_send.error = %q, want the resolver masked", ls.Error)
+	}
+	// An older version's unmasked file: the heartbeat masks it itself.
+	ls.Error = "POST https://c.example/api/v1/event: dial tcp: lookup c.example on [fd00::53]:53 via 192.168.7.1: no such host"
+	if err := writeLastSend(f.state, *ls); err != nil {
+		t.Fatal(err)
+	}
+	if err := RunHeartbeat(context.Background(), HeartbeatConfig{Endpoint: srv.URL, TokenFile: f.token, StateDir: f.state,
+		Timeout: time.Second, Retry: Retry{Attempts: 1}}, testDeps(srv, time.Second, &sl, &logs)); err != nil {
+		t.Fatal(err)
+	}
+	body := string(srv.requests()[0].body)
+	if strings.Contains(body, "192.168.7.1") || strings.Contains(body, "fd00::53") || !strings.Contains(body, "via xxx.xxx.xxx.1") {
+		t.Errorf("heartbeat carries a local address: %s", body)
 	}
 }
