@@ -40,6 +40,7 @@ type ServerFlags struct {
 	Compress    string        `help:"ndjson body compression: gzip, zstd or none." default:"gzip" enum:"gzip,zstd,none"`
 	Concurrency int           `help:"etpro: parallel POSTs over kept-alive connections." default:"4"`
 	MaxTime     time.Duration `help:"Time budget of one run's uploads." default:"50s"`
+	AllowPlain  bool          `name:"allow-plain-http" help:"Allow a plain http:// endpoint, which sends the token in clear (a loopback host is always allowed)."`
 	ResetState  bool          `help:"Discard the checkpoint (even a corrupt one) and start per --start."`
 }
 
@@ -89,7 +90,7 @@ func (s *sendCmd) Run(ctx context.Context, env *cli.Env) error {
 	return Run(ctx, Config{
 		Selection: c.selection(), Eve: c.Eve, Rotated: c.Rotated, StateDir: c.StateDir, Start: c.Start, ResetState: c.ResetState,
 		Endpoint: c.Endpoint, TokenFile: c.TokenFile, Compress: c.Compress, Concurrency: c.Concurrency,
-		Timeout: c.Timeout, MaxTime: c.MaxTime, Retry: c.retry(), Version: c.version,
+		Timeout: c.Timeout, MaxTime: c.MaxTime, Retry: c.retry(), Version: c.version, AllowPlainHTTP: c.AllowPlain,
 	}, c.deps(env))
 }
 
@@ -101,7 +102,7 @@ func (h *heartbeatCmd) Run(ctx context.Context, env *cli.Env) error {
 		Endpoint: c.Endpoint, TokenFile: c.TokenFile, StateDir: c.StateDir, SIDsFile: c.SIDsFile,
 		SuricataCommand: c.SuricataCommand, PIDFile: c.PIDFile, RulesetVersionFile: c.RulesetVersionFile,
 		RulesFile: c.RulesFile, SuricataYAML: c.SuricataYAML, StatsLog: c.StatsLog,
-		Timeout: c.Timeout, Retry: c.retry(), Version: c.version,
+		Timeout: c.Timeout, Retry: c.retry(), Version: c.version, AllowPlainHTTP: c.AllowPlain,
 	}, c.deps(env))
 }
 
@@ -110,7 +111,7 @@ type statusCmd struct{ root *SendCommand }
 func (s *statusCmd) Run(ctx context.Context, env *cli.Env) error {
 	c := s.root
 	return RunStatus(ctx, StatusConfig{Endpoint: c.Endpoint, TokenFile: c.TokenFile, Timeout: c.Timeout,
-		Retry: c.retry(), Version: c.version}, c.deps(env))
+		Retry: c.retry(), Version: c.version, AllowPlainHTTP: c.AllowPlain}, c.deps(env))
 }
 
 // DumpCommand is dump-data's kong model. It reads the [telemetry] table
@@ -140,6 +141,7 @@ type ignoredFlags struct {
 	Compress           string        `hidden:""`
 	Concurrency        int           `hidden:""`
 	MaxTime            time.Duration `hidden:""`
+	AllowPlain         bool          `name:"allow-plain-http" hidden:""`
 	ResetState         bool          `hidden:""`
 	Every              string        `hidden:""`
 	Jitter             time.Duration `hidden:""`

@@ -35,6 +35,7 @@ type HeartbeatConfig struct {
 	Timeout                       time.Duration
 	Retry                         Retry
 	Version                       string
+	AllowPlainHTTP                bool
 }
 
 // heartbeat is the POST body: the plugin's nine fields in its order
@@ -65,6 +66,9 @@ func notFound(err error) string {
 // RunHeartbeat posts sensor health to /api/v1/telemetry.
 func RunHeartbeat(ctx context.Context, cfg HeartbeatConfig, deps Deps) (err error) {
 	deps.fill()
+	if err := checkEndpoint(cfg.Endpoint, cfg.AllowPlainHTTP); err != nil {
+		return err
+	}
 	token, err := cli.ReadSecret(cfg.TokenFile)
 	if err != nil {
 		return fmt.Errorf("token: %w", err)
@@ -310,6 +314,7 @@ type StatusConfig struct {
 	Timeout             time.Duration
 	Retry               Retry
 	Version             string
+	AllowPlainHTTP      bool
 }
 
 // RunStatus queries the sensor status and prints ACTIVE, DORMANT or
@@ -317,6 +322,9 @@ type StatusConfig struct {
 // three, is an error.
 func RunStatus(ctx context.Context, cfg StatusConfig, deps Deps) (err error) {
 	deps.fill()
+	if err := checkEndpoint(cfg.Endpoint, cfg.AllowPlainHTTP); err != nil {
+		return err
+	}
 	token, err := cli.ReadSecret(cfg.TokenFile)
 	if err != nil {
 		return fmt.Errorf("token: %w", err)

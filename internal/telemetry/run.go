@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/suricron/suricron/internal/checkpoint"
@@ -53,6 +55,40 @@ type Config struct {
 	MaxTime       time.Duration
 	Retry         Retry
 	Version       string
+	// AllowPlainHTTP lets the token go to a non-loopback http:// endpoint.
+	AllowPlainHTTP bool
+}
+
+// checkEndpoint refuses an endpoint that would carry the bearer token in
+// clear over the network: http:// is accepted only for a loopback host
+// (a local collector or test) or when the operator said so.
+func checkEndpoint(endpoint string, allowPlain bool) error {
+	if endpoint == "" {
+		return cli.Usagef("--endpoint is empty")
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return cli.Usagef("--endpoint %q: %w", endpoint, err)
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return nil
+	case "http":
+		if allowPlain || isLoopbackHost(u.Hostname()) {
+			return nil
+		}
+		return cli.Usagef("--endpoint %s is plain http: the token would cross the network in clear; use https, "+
+			"or --allow-plain-http ([telemetry] allow_plain_http = true) to accept that; nothing was sent", u.Redacted())
+	}
+	return cli.Usagef("--endpoint %s: want an https:// (or loopback http://) URL", u.Redacted())
+}
+
+func isLoopbackHost(h string) bool {
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(h)
+	return err == nil && a.Unmap().IsLoopback()
 }
 
 // Deps are the side effects, injected so tests run Run in-process.

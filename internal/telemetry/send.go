@@ -29,6 +29,9 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 	if cfg.TokenFile == "" {
 		return cli.Usagef("no token: set --token-file; nothing was sent")
 	}
+	if err := checkEndpoint(cfg.Endpoint, cfg.AllowPlainHTTP); err != nil {
+		return err
+	}
 	token, err := cli.ReadSecret(cfg.TokenFile)
 	if err != nil {
 		return fmt.Errorf("token: %w; nothing was sent", err)
@@ -40,9 +43,6 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 	p, err := newPipeline(cfg.Selection, deps)
 	if err != nil {
 		return err
-	}
-	if cfg.Endpoint == "" {
-		return cli.Usagef("--endpoint is empty")
 	}
 	if _, _, err := compressBody(nil, cfg.Compress); err != nil {
 		return cli.Usagef("--compress: %w", err)

@@ -436,3 +436,55 @@ func TestDumpWindow(t *testing.T) {
 		t.Errorf("window selection wrong:\n%s", got)
 	}
 }
+
+// TestPlainHTTPEndpoint: the token goes over plain http only to a loopback
+// host or with AllowPlainHTTP; otherwise every subcommand exits 2 before
+// any request or state.
+func TestPlainHTTPEndpoint(t *testing.T) {
+	tests := []struct {
+		endpoint string
+		allow    bool
+		refused  bool
+	}{
+		{"http://collector.example/ingest", false, true},
+		{"HTTP://10.0.0.7:8080", false, true},
+		{"http://[::1]:8080", false, false},
+		{"http://127.0.0.2:8080", false, false},
+		{"http://localhost:8080", false, false},
+		{"http://collector.example/ingest", true, false},
+		{"https://collector.example", false, false},
+		{"ftp://collector.example", true, true},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s allow=%v", tt.endpoint, tt.allow), func(t *testing.T) {
+			f := newFixture(t, 3)
+			var reqs int
+			deps := Deps{Interfaces: func() ([]netip.Prefix, error) { return nil, nil },
+				HTTP: &http.Client{Transport: rtFunc(func(r *http.Request) (*http.Response, error) {
+					reqs++ // never on the network: answer like a dead server
+					return nil, fmt.Errorf("test transport: no network")
+				})}, Sleep: func(context.Context, time.Duration) error { return nil }}
+			cfg := f.config(&faultServer{Server: &httptest.Server{URL: tt.endpoint}}, ProtoNDJSON)
+			cfg.Endpoint, cfg.AllowPlainHTTP, cfg.Retry.Attempts = tt.endpoint, tt.allow, 1
+			errs := map[string]error{
+				"send": Run(context.Background(), cfg, deps),
+				"heartbeat": RunHeartbeat(context.Background(), HeartbeatConfig{Endpoint: tt.endpoint, TokenFile: f.token,
+					StateDir: f.state, Retry: Retry{Attempts: 1}, AllowPlainHTTP: tt.allow}, deps),
+				"status": RunStatus(context.Background(), StatusConfig{Endpoint: tt.endpoint, TokenFile: f.token,
+					Retry: Retry{Attempts: 1}, AllowPlainHTTP: tt.allow}, deps),
+			}
+			for name, err := range errs {
+				refused := cli.ExitCode(err) == cli.ExitUsage && err != nil && strings.Contains(err.Error(), "--endpoint")
+				if refused != tt.refused {
+					t.Errorf("%s: err %v (exit %d), refused=%v want %v", name, err, cli.ExitCode(err), refused, tt.refused)
+				}
+			}
+			if tt.refused && reqs != 0 {
+				t.Errorf("%d requests despite the refusal", reqs)
+			}
+			if !tt.refused && reqs == 0 {
+				t.Error("no request was attempted")
+			}
+		})
+	}
+}
