@@ -94,7 +94,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 		res.Time = deps.Now().UTC().Format("2006-01-02T15:04:05Z")
 		if err != nil {
 			res.Result, res.Error = "failed", p.offSensorText(sec, err)
-			if res.Accepted+res.Rejected > 0 {
+			if res.Accepted > 0 {
 				res.Result = "partial"
 			}
 		}
@@ -113,6 +113,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 			return fmt.Errorf("record pending batch: %w", err)
 		}
 		var sendErr error
+		before := res
 		switch cfg.Protocol {
 		case ProtoNDJSON:
 			rejected, err := up.SendBatch(uctx, b.jsonl(), id, len(b.items))
@@ -144,6 +145,12 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 		if sendErr != nil {
 			return classify(ctx, sendErr)
 		}
+		if res.Accepted == 0 && res.Rejected > before.Rejected {
+			// Nothing of this run was delivered and this batch was refused
+			// whole: a wrong endpoint (404 or 200 to everything) must not
+			// move the checkpoint past alerts that were never delivered.
+			return fmt.Errorf("upload: %w (%d events refused, none accepted); nothing was committed", ErrAllRejected, res.Rejected)
+		}
 		if err := sess.Commit(b.end, id, bad); err != nil {
 			return fmt.Errorf("commit checkpoint: %w", err)
 		}
@@ -160,6 +167,8 @@ func classify(ctx context.Context, err error) error {
 		return ctx.Err()
 	case errors.Is(err, ErrAuth):
 		return cli.Usage(fmt.Errorf("upload: %w; check --token-file", err))
+	case errors.Is(err, ErrRedirect):
+		return fmt.Errorf("upload: %w; check --endpoint; nothing was committed", err) // exit 1
 	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "time budget"):
 		return cli.TempFail(fmt.Errorf("upload: time budget (--max-time) used up: %w", err))
 	}

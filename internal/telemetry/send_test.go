@@ -488,3 +488,64 @@ func TestPlainHTTPEndpoint(t *testing.T) {
 		})
 	}
 }
+
+// TestWrongEndpoint: a collector that answers every event with a code that
+// is not the protocol's success (200 to etpro, a redirect, 404) delivered
+// nothing: exit 1, the checkpoint stays, last.json says failed. ndjson
+// accepts any 2xx.
+func TestWrongEndpoint(t *testing.T) {
+	tests := []struct {
+		proto  string
+		status int
+		fails  bool
+	}{
+		{ProtoETPro, 200, true},
+		{ProtoETPro, 302, true},
+		{ProtoETPro, 404, true},
+		{ProtoNDJSON, 302, true},
+		{ProtoNDJSON, 307, true},
+		{ProtoNDJSON, 404, true},
+		{ProtoNDJSON, 200, false},
+		{ProtoNDJSON, 204, false},
+		{ProtoETPro, 201, false},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s %d", tt.proto, tt.status), func(t *testing.T) {
+			f := newFixture(t, 30)
+			srv := newFaultServer(t, 201, func(n int, w http.ResponseWriter, r *http.Request) bool {
+				if tt.status >= 300 && tt.status < 400 {
+					w.Header().Set("Location", "https://127.0.0.1:1/login") // never followed
+				}
+				w.WriteHeader(tt.status)
+				return true
+			})
+			cfg := f.config(srv, tt.proto)
+			var sl sleeps
+			var logs bytes.Buffer
+			preview := f.dump(t, cfg)
+			err := Run(context.Background(), cfg, testDeps(srv, time.Second, &sl, &logs))
+			if !tt.fails {
+				if err != nil {
+					t.Fatalf("Run: %v", err)
+				}
+				if after := f.dump(t, cfg); len(after) != 0 {
+					t.Error("delivered events not committed")
+				}
+				return
+			}
+			if got := cli.ExitCode(err); got != cli.ExitFailure {
+				t.Fatalf("exit %d (%v), want 1", got, err)
+			}
+			// The next run resends the pending first batch: nothing was passed.
+			if after := f.dump(t, cfg); len(after) == 0 || !bytes.HasPrefix(preview, after) {
+				t.Errorf("checkpoint moved past undelivered events: next run sends\n%s", after)
+			}
+			if ls, _ := ReadLastSend(f.state); ls == nil || ls.Result != "failed" || ls.Accepted != 0 {
+				t.Errorf("last send = %+v", ls)
+			}
+			if tt.status >= 300 && tt.status < 400 && len(sl.d) != 0 {
+				t.Errorf("a redirect was retried (%v)", sl.d)
+			}
+		})
+	}
+}

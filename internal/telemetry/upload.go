@@ -86,6 +86,9 @@ type Uploader struct {
 
 	secOnce sync.Once
 	sec     *redact.Secrets
+
+	clientOnce sync.Once
+	noRedirect *http.Client
 }
 
 // secrets is the scrubber of everything this uploader turns into text: a
@@ -98,10 +101,23 @@ func (u *Uploader) secrets() *redact.Secrets {
 // ErrAuth means the server refused the token; retrying cannot help.
 var ErrAuth = errors.New("server refused the token")
 
-// errRejected marks a 4xx for one request: counted, not retried.
+// errRejected marks a 4xx for one request, or a 2xx that is not the
+// protocol's success code: counted, not retried, not delivered.
 type rejectedError struct{ status int }
 
 func (e *rejectedError) Error() string { return fmt.Sprintf("rejected with HTTP %d", e.status) }
+
+// ErrRedirect means the endpoint answered with a redirect: it is not the
+// collector (a POST must not follow it), so nothing is delivered and
+// retrying cannot help. The run fails and the checkpoint stays.
+var ErrRedirect = errors.New("the endpoint redirects; it is not the collector")
+
+// ErrAllRejected means the server refused every event of the run: a wrong
+// endpoint, not a few bad events, so the checkpoint stays.
+var ErrAllRejected = errors.New("the server rejected every event of the run; check --endpoint and --protocol")
+
+// permanent errors stop the other requests of a run at once.
+func permanent(err error) bool { return errors.Is(err, ErrAuth) || errors.Is(err, ErrRedirect) }
 
 // Outcome of sending a list of events.
 type Outcome struct {
@@ -143,8 +159,8 @@ func (u *Uploader) SendEvents(ctx context.Context, bodies [][]byte) (Outcome, er
 					req.Header.Set("Idempotency-Key", eventKey(bodies[i]))
 					return req, nil
 				}, func(code int) bool { return code == http.StatusCreated })
-				if errors.Is(errs[i], ErrAuth) {
-					cancel() // every other request would be refused too
+				if permanent(errs[i]) {
+					cancel() // every other request would get the same answer
 				}
 			}
 		}()
@@ -175,7 +191,7 @@ feed:
 			out.Rejected++
 			u.Log.Warn("event rejected by the server; skipped", "status", rej.status, "event", i)
 		default:
-			if first == nil || errors.Is(err, ErrAuth) && !errors.Is(first, ErrAuth) {
+			if first == nil || permanent(err) && !permanent(first) {
 				first = err
 			}
 			settled = false
@@ -277,7 +293,7 @@ func (u *Uploader) send(ctx context.Context, build func() (*http.Request, error)
 		}
 		u.authorize(req)
 		wait := time.Duration(-1)
-		resp, err := u.Client.Do(req)
+		resp, err := u.client().Do(req)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -300,15 +316,19 @@ func (u *Uploader) send(ctx context.Context, build func() (*http.Request, error)
 			switch {
 			case code == http.StatusUnauthorized || code == http.StatusForbidden:
 				return nil, fmt.Errorf("%w (HTTP %d from %s)", ErrAuth, code, req.URL.Redacted())
+			case code >= 300 && code < 400:
+				return nil, fmt.Errorf("%w: HTTP %d from %s to %q", ErrRedirect, code, req.URL.Redacted(),
+					printable.String(u.secrets().String(resp.Header.Get("Location"))))
 			case code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500:
 				last = fmt.Errorf("%s %s: HTTP %d %s", req.Method, req.URL.Redacted(), code, snippet)
 				if ra, okRA := retryAfter(resp.Header.Get("Retry-After"), u.now()); okRA {
 					wait = ra
 				}
 			default:
-				// Another 4xx, a 2xx that is not the protocol's success, or
-				// a redirect: resending the same bytes cannot change the
-				// answer, so it is rejected rather than resent forever.
+				// Another 4xx, or a 2xx that is not the protocol's success:
+				// resending the same bytes cannot change the answer, so it
+				// is rejected rather than resent forever; a run where every
+				// event is rejected fails (ErrAllRejected).
 				return nil, &rejectedError{status: code}
 			}
 		}
@@ -328,6 +348,18 @@ func (u *Uploader) send(ctx context.Context, build func() (*http.Request, error)
 		}
 	}
 	return nil, fmt.Errorf("%w (after %d attempts)", last, attempts)
+}
+
+// client is u.Client that never follows a redirect, whoever built it: a
+// redirect means a wrong endpoint, and following one would send the token
+// and the events to another host.
+func (u *Uploader) client() *http.Client {
+	u.clientOnce.Do(func() {
+		c := *u.Client
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		u.noRedirect = &c
+	})
+	return u.noRedirect
 }
 
 func (u *Uploader) authorize(req *http.Request) {
