@@ -549,3 +549,36 @@ func TestWrongEndpoint(t *testing.T) {
 		})
 	}
 }
+
+// TestHugeRetryAfter: "Retry-After: 4294967295" with no time budget
+// (--max-time 0) does not sleep 136 years: the run ends at once with exit
+// 75 and the checkpoint unchanged.
+func TestHugeRetryAfter(t *testing.T) {
+	for _, ra := range []string{"4294967295", "86400", "Wed, 21 Oct 2099 07:28:00 GMT"} {
+		t.Run(ra, func(t *testing.T) {
+			f := newFixture(t, 5)
+			srv := newFaultServer(t, 201, func(n int, w http.ResponseWriter, r *http.Request) bool {
+				w.Header().Set("Retry-After", ra)
+				w.WriteHeader(503)
+				return true
+			})
+			cfg := f.config(srv, ProtoNDJSON)
+			cfg.MaxTime = 0
+			var sl sleeps
+			var logs bytes.Buffer
+			preview := f.dump(t, cfg)
+			err := Run(context.Background(), cfg, testDeps(srv, time.Second, &sl, &logs))
+			if cli.ExitCode(err) != cli.ExitTempFail || !strings.Contains(err.Error(), "next run") {
+				t.Fatalf("err %v (exit %d), want 75 leaving it to the next run", err, cli.ExitCode(err))
+			}
+			for _, d := range sl.d {
+				if d > 2*time.Minute {
+					t.Errorf("slept %s", d)
+				}
+			}
+			if after := f.dump(t, cfg); !bytes.Equal(after, preview) {
+				t.Error("checkpoint moved")
+			}
+		})
+	}
+}

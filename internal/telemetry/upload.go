@@ -49,6 +49,12 @@ type Retry struct {
 	Max      time.Duration // cap of one wait
 }
 
+// maxRetryAfter is the longest Retry-After one run sleeps through: the
+// longer of Max and two minutes (a cron interval is a few minutes).
+func (r Retry) maxRetryAfter() time.Duration {
+	return max(r.Max, 2*time.Minute)
+}
+
 // backoff returns the wait before try n+1 (n counts from 0): exponential
 // with "equal jitter" (half fixed, half random), so a fleet of sensors
 // that failed together does not retry in lockstep.
@@ -336,6 +342,13 @@ func (u *Uploader) send(ctx context.Context, build func() (*http.Request, error)
 			break
 		}
 		b := u.Retry.backoff(n)
+		if limit := u.Retry.maxRetryAfter(); wait > limit {
+			// A Retry-After longer than a run should wait (up to 136
+			// years fits the header) is not slept through, with or
+			// without a time budget: the next cron run tries again.
+			return nil, fmt.Errorf("%w; the server asks to retry in %s, longer than %s: left for the next run",
+				last, wait, limit)
+		}
 		if wait < b {
 			wait = b
 		}
