@@ -106,12 +106,19 @@ func (h *heartbeatCmd) Run(ctx context.Context, env *cli.Env) error {
 	}, c.deps(env))
 }
 
-type statusCmd struct{ root *SendCommand }
+type statusCmd struct {
+	root *SendCommand
+
+	Check      bool          `help:"Exit 1 unless the sensor is ACTIVE, its disable_date is more than --warn-days away and its last event is younger than --stale-after (for monitoring)."`
+	WarnDays   int           `help:"With --check: a disable_date within this many days fails." default:"7"`
+	StaleAfter time.Duration `help:"With --check: an event_received older than this fails (0: not checked)." default:"48h"`
+}
 
 func (s *statusCmd) Run(ctx context.Context, env *cli.Env) error {
 	c := s.root
 	return RunStatus(ctx, StatusConfig{Endpoint: c.Endpoint, TokenFile: c.TokenFile, Timeout: c.Timeout,
-		Retry: c.retry(), Version: c.version, AllowPlainHTTP: c.AllowPlain}, c.deps(env))
+		Retry: c.retry(), Version: c.version, AllowPlainHTTP: c.AllowPlain,
+		Check: s.Check, WarnDays: s.WarnDays, StaleAfter: s.StaleAfter}, c.deps(env))
 }
 
 // DumpCommand is dump-data's kong model. It reads the [telemetry] table

@@ -167,6 +167,8 @@ func classify(ctx context.Context, err error) error {
 		return ctx.Err()
 	case errors.Is(err, ErrAuth):
 		return cli.Usage(fmt.Errorf("upload: %w; check --token-file", err))
+	case errors.Is(err, ErrTLSVerify):
+		return fmt.Errorf("upload: %w", err) // exit 1: the next run fails the same way
 	case errors.Is(err, ErrRedirect):
 		return fmt.Errorf("upload: %w; check --endpoint; nothing was committed", err) // exit 1
 	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "time budget"):

@@ -3,8 +3,10 @@ package telemetry
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -278,6 +280,9 @@ func TestSendScenarios(t *testing.T) {
 				}
 				if r.path != want || r.method != http.MethodPost {
 					t.Fatalf("%s %s, want POST %s", r.method, r.path, want)
+				}
+				if ct := r.header.Get("Content-Type"); tt.proto == ProtoETPro && ct != "application/json" {
+					t.Fatalf("etpro event POST has Content-Type %q, want application/json", ct)
 				}
 			}
 			got := received(reqs, tt.proto)
@@ -580,5 +585,29 @@ func TestHugeRetryAfter(t *testing.T) {
 				t.Error("checkpoint moved")
 			}
 		})
+	}
+}
+
+// TestTLSVerifyNotRetried: a certificate that does not verify fails the
+// run at once (exit 1, one attempt, no backoff) with a message naming it.
+func TestTLSVerifyNotRetried(t *testing.T) {
+	f := newFixture(t, 5)
+	srv := newFaultServer(t, 201, nil)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
+	cfg := f.config(srv, ProtoETPro)
+	var sl sleeps
+	var logs bytes.Buffer
+	deps := testDeps(srv, time.Second, &sl, &logs)
+	deps.HTTP = NewHTTPClient(time.Second, 2) // the system roots: the test CA is unknown
+	preview := f.dump(t, cfg)
+	err := Run(context.Background(), cfg, deps)
+	if !errors.Is(err, ErrTLSVerify) || cli.ExitCode(err) != cli.ExitFailure || !strings.Contains(err.Error(), "not retried") {
+		t.Fatalf("err %v (exit %d), want ErrTLSVerify, exit 1", err, cli.ExitCode(err))
+	}
+	if len(sl.d) != 0 {
+		t.Errorf("retried after a verification failure: sleeps %v", sl.d)
+	}
+	if after := f.dump(t, cfg); !bytes.Equal(after, preview) {
+		t.Error("checkpoint moved")
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -122,8 +124,21 @@ var ErrRedirect = errors.New("the endpoint redirects; it is not the collector")
 // endpoint, not a few bad events, so the checkpoint stays.
 var ErrAllRejected = errors.New("the server rejected every event of the run; check --endpoint and --protocol")
 
+// ErrTLSVerify means the server's certificate did not verify.
+var ErrTLSVerify = errors.New("TLS certificate verification failed")
+
+func tlsVerifyError(err error) bool {
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci)
+}
+
 // permanent errors stop the other requests of a run at once.
-func permanent(err error) bool { return errors.Is(err, ErrAuth) || errors.Is(err, ErrRedirect) }
+func permanent(err error) bool {
+	return errors.Is(err, ErrAuth) || errors.Is(err, ErrRedirect) || errors.Is(err, ErrTLSVerify)
+}
 
 // Outcome of sending a list of events.
 type Outcome struct {
@@ -161,7 +176,8 @@ func (u *Uploader) SendEvents(ctx context.Context, bodies [][]byte) (Outcome, er
 					if err != nil {
 						return nil, err
 					}
-					// The plugin sends no Content-Type; the service expects none.
+					// The body is one JSON object; the plugin omitted the type.
+					req.Header.Set("Content-Type", "application/json")
 					req.Header.Set("Idempotency-Key", eventKey(bodies[i]))
 					return req, nil
 				}, func(code int) bool { return code == http.StatusCreated })
@@ -303,6 +319,12 @@ func (u *Uploader) send(ctx context.Context, build func() (*http.Request, error)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
+			}
+			if tlsVerifyError(err) {
+				// Not transient: retrying a bad certificate only delays
+				// the failure (5 tries took 35 s).
+				return nil, fmt.Errorf("%s %s: %w: %w (not retried; check the server certificate, the CA store or --endpoint)",
+					req.Method, req.URL.Redacted(), ErrTLSVerify, u.secrets().Error(err))
 			}
 			last = fmt.Errorf("%s %s: %w", req.Method, req.URL.Redacted(), u.secrets().Error(err))
 		} else {
