@@ -188,11 +188,25 @@ type collected struct {
 	reached string // which per-run bound stopped the read, if any
 }
 
-// keep decides per line; raw lines are kept only when wanted.
+// collect reads the selected events of one run into memory (send needs
+// them for batching); raw lines are kept only when wanted.
 func (p *pipeline) collect(ctx context.Context, sess *checkpoint.Session, keepRaw bool, log *slog.Logger) (*collected, error) {
 	c := &collected{}
+	err := p.scan(ctx, sess, keepRaw, log, c, func(it item) error {
+		c.items = append(c.items, it)
+		return nil
+	})
+	return c, err
+}
+
+// scan reads from the checkpoint and hands each selected, masked event to
+// fn as it is read, so dump-data prints without holding the run in memory.
+// The per-run bounds stop it as they stop a send. Item bytes are only
+// valid during fn unless keepRaw (raw) and always for body.
+func (p *pipeline) scan(ctx context.Context, sess *checkpoint.Session, keepRaw bool, log *slog.Logger, c *collected, fn func(item) error) error {
 	var total int64
-	err := sess.Lines(ctx, func(line []byte, end checkpoint.Position) error {
+	events := 0
+	return sess.Lines(ctx, func(line []byte, end checkpoint.Position) error {
 		c.last, c.any = end, true
 		if !p.sel.Select(line) {
 			return nil
@@ -207,10 +221,13 @@ func (p *pipeline) collect(ctx context.Context, sess *checkpoint.Session, keepRa
 		if keepRaw {
 			it.raw = append([]byte(nil), line...)
 		}
-		c.items = append(c.items, it)
+		if err := fn(it); err != nil {
+			return err
+		}
+		events++
 		total += int64(len(body)) + 1
 		switch {
-		case len(c.items) >= p.cfg.MaxEvents:
+		case events >= p.cfg.MaxEvents:
 			c.reached = "max-events"
 			return checkpoint.ErrStop
 		case total >= p.cfg.MaxBytes:
@@ -219,7 +236,6 @@ func (p *pipeline) collect(ctx context.Context, sess *checkpoint.Session, keepRa
 		}
 		return nil
 	})
-	return c, err
 }
 
 // batches splits the items into checkpoint batches of at most BatchSize

@@ -611,3 +611,33 @@ func TestTLSVerifyNotRetried(t *testing.T) {
 		t.Error("checkpoint moved")
 	}
 }
+
+// cancelOnWrite cancels the run at the first write that reaches it.
+type cancelOnWrite struct {
+	cancel func()
+	n      int
+}
+
+func (w *cancelOnWrite) Write(b []byte) (int, error) {
+	w.n++
+	w.cancel()
+	return len(b), nil
+}
+
+// TestDumpStreams: dump-data prints while it reads (issue 17: it held
+// every event before printing). The first bytes reach stdout while the
+// file is still being read, so a cancellation then stops the read.
+func TestDumpStreams(t *testing.T) {
+	f := newFixture(t, 15000) // 10,000 selected alerts in 30,000 lines
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &cancelOnWrite{cancel: cancel}
+	err := RunDump(ctx, DumpConfig{
+		Selection: Selection{SIDsFile: f.sids, HomeNet: "192.168.0.0/16", NoInterfaces: true, Protocol: ProtoETPro,
+			BatchSize: 10, MaxEvents: 1 << 20, MaxBytes: 1 << 30},
+		Eve: f.eve, StateDir: f.state, Start: "beginning", Parsed: true,
+	}, Deps{Stdout: w, Interfaces: func() ([]netip.Prefix, error) { return nil, nil }})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("RunDump = %v after %d writes; want the read cancelled mid-way (output streamed)", err, w.n)
+	}
+}
