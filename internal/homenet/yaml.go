@@ -1,167 +1,111 @@
 package homenet
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
-// maxYAMLLine bounds one line of suricata.yaml; real ones are short.
-const maxYAMLLine = 1 << 20
+// maxYAML bounds the suricata.yaml read; real ones are about 80 KiB.
+const maxYAML = 16 << 20
 
 // ParseYAMLVars reads the vars.address-groups mapping of a suricata.yaml
 // (HOME_NET, EXTERNAL_NET, DNS_SERVERS, …) and returns name → expression.
-// It reads only that block, by indentation, so it needs no YAML library and
-// ignores the rest of the file (includes, anchors, flow sequences). Values
-// may be plain, single- or double-quoted; comments are dropped.
+// The file is parsed by a YAML library (go.yaml.in/yaml/v3), so every form
+// Suricata's own libyaml accepts works: the "%YAML 1.1" header, flow maps,
+// anchors and aliases, folded and literal scalars, quoting. Suricata's
+// "include:" directives are not followed. Values must be scalars; numbers
+// are kept as written.
 func ParseYAMLVars(r io.Reader) (map[string]string, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), maxYAMLLine)
-	vars := map[string]string{}
-	const (
-		outside = iota
-		inVars
-		inGroups
-	)
-	state := outside
-	varsIndent, groupsIndent, entryIndent := -1, -1, -1
-	lineNo := 0
-	for sc.Scan() {
-		lineNo++
-		raw := strings.TrimRight(sc.Text(), " \t\r")
-		trimmed := strings.TrimLeft(raw, " ")
-		if trimmed == "" || strings.HasPrefix(trimmed, "#") || strings.HasPrefix(trimmed, "%") || trimmed == "---" {
-			continue
-		}
-		if strings.HasPrefix(trimmed, "\t") {
-			return nil, fmt.Errorf("line %d: tab indentation is not valid YAML", lineNo)
-		}
-		indent := len(raw) - len(trimmed)
-		key, value, isMap := splitKey(trimmed)
-		switch state {
-		case outside:
-			if isMap && key == "vars" && value == "" {
-				state, varsIndent = inVars, indent
-			}
-		case inVars:
-			if indent <= varsIndent {
-				state = outside
-				if isMap && key == "vars" && value == "" {
-					state, varsIndent = inVars, indent
-				}
-				continue
-			}
-			if isMap && key == "address-groups" && value == "" {
-				state, groupsIndent, entryIndent = inGroups, indent, -1
-			}
-		case inGroups:
-			if indent <= groupsIndent {
-				state = inVars
-				if indent <= varsIndent {
-					state = outside
-				}
-				if isMap && key == "address-groups" && value == "" && state == inVars {
-					state, groupsIndent, entryIndent = inGroups, indent, -1
-				}
-				continue
-			}
-			if entryIndent < 0 {
-				entryIndent = indent
-			}
-			if indent != entryIndent {
-				continue // a nested value under an entry; not Suricata's shape
-			}
-			if !isMap {
-				return nil, fmt.Errorf("line %d: expected NAME: value in vars.address-groups", lineNo)
-			}
-			v, err := yamlScalar(value)
-			if err != nil {
-				return nil, fmt.Errorf("line %d: %s: %w", lineNo, key, err)
-			}
-			vars[key] = v
-		}
+	data, err := io.ReadAll(io.LimitReader(r, maxYAML+1))
+	if err != nil {
+		return nil, err
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("line %d: %w", lineNo+1, err)
+	if len(data) > maxYAML {
+		return nil, fmt.Errorf("larger than %d bytes", maxYAML)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	vars := map[string]string{}
+	if len(doc.Content) == 0 {
+		return vars, nil // an empty file
+	}
+	root := resolve(doc.Content[0])
+	if root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("line %d: the document is not a mapping", root.Line)
+	}
+	groups := lookup(lookup(root, "vars"), "address-groups")
+	if groups == nil {
+		return vars, nil
+	}
+	if groups.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("line %d: vars.address-groups: expected NAME: value entries", groups.Line)
+	}
+	for _, kv := range entries(groups, 0) {
+		k, v := kv[0], kv[1]
+		if v.Kind != yaml.ScalarNode {
+			return nil, fmt.Errorf("line %d: %s: expected a scalar address expression", v.Line, k.Value)
+		}
+		if v.Tag == "!!null" || v.Value == "" {
+			return nil, fmt.Errorf("line %d: %s: empty value", v.Line, k.Value)
+		}
+		vars[k.Value] = v.Value
 	}
 	return vars, nil
 }
 
-// splitKey splits "key: value" (value may be empty). Keys may be quoted.
-func splitKey(s string) (key, value string, ok bool) {
-	if strings.HasPrefix(s, "- ") || s == "-" {
-		return "", "", false
+// resolve follows aliases (bounded, so a cycle cannot loop).
+func resolve(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 64; i++ {
+		n = n.Alias
 	}
-	k, v, found := strings.Cut(s, ":")
-	if !found {
-		return "", "", false
-	}
-	if v != "" && v[0] != ' ' && v[0] != '\t' {
-		return "", "", false // "a:b" is a plain scalar, not a mapping
-	}
-	k = strings.Trim(strings.TrimSpace(k), `"'`)
-	v = strings.TrimSpace(v)
-	if strings.HasPrefix(v, "#") {
-		v = ""
-	}
-	return k, v, true
+	return n
 }
 
-// yamlScalar decodes a quoted or plain scalar and drops a trailing comment.
-func yamlScalar(v string) (string, error) {
-	if v == "" {
-		return "", fmt.Errorf("empty value")
+// lookup returns the value of key in a mapping (merge keys "<<" included);
+// nil when absent. The last occurrence wins, as in Suricata's loader.
+func lookup(m *yaml.Node, key string) *yaml.Node {
+	m = resolve(m)
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
 	}
-	switch v[0] {
-	case '"':
-		var b strings.Builder
-		for i := 1; i < len(v); i++ {
-			c := v[i]
-			switch c {
-			case '\\':
-				if i+1 >= len(v) {
-					return "", fmt.Errorf("unterminated escape")
-				}
-				i++
-				switch v[i] {
-				case 'n':
-					b.WriteByte('\n')
-				case 't':
-					b.WriteByte('\t')
-				default:
-					b.WriteByte(v[i])
-				}
-			case '"':
-				if rest := strings.TrimSpace(v[i+1:]); rest != "" && !strings.HasPrefix(rest, "#") {
-					return "", fmt.Errorf("text after closing quote")
-				}
-				return b.String(), nil
-			default:
-				b.WriteByte(c)
-			}
+	var found *yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := resolve(m.Content[i])
+		switch {
+		case k.Value == key && k.Tag != "!!merge":
+			found = resolve(m.Content[i+1])
+		case k.Tag == "!!merge" && found == nil:
+			found = lookup(m.Content[i+1], key)
 		}
-		return "", fmt.Errorf("unterminated double quote")
-	case '\'':
-		var b strings.Builder
-		for i := 1; i < len(v); i++ {
-			if v[i] == '\'' {
-				if i+1 < len(v) && v[i+1] == '\'' {
-					b.WriteByte('\'')
-					i++
-					continue
+	}
+	return found
+}
+
+// entries lists a mapping's key/value pairs with merge keys ("<<: *x")
+// expanded; explicit keys come after merged ones, so they win.
+func entries(m *yaml.Node, depth int) [][2]*yaml.Node {
+	m = resolve(m)
+	if m == nil || m.Kind != yaml.MappingNode || depth > 16 {
+		return nil
+	}
+	var merged, own [][2]*yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := resolve(m.Content[i]), resolve(m.Content[i+1])
+		if k.Tag == "!!merge" {
+			if v.Kind == yaml.SequenceNode {
+				for _, e := range v.Content {
+					merged = append(merged, entries(e, depth+1)...)
 				}
-				if rest := strings.TrimSpace(v[i+1:]); rest != "" && !strings.HasPrefix(rest, "#") {
-					return "", fmt.Errorf("text after closing quote")
-				}
-				return b.String(), nil
+			} else {
+				merged = append(merged, entries(v, depth+1)...)
 			}
-			b.WriteByte(v[i])
+			continue
 		}
-		return "", fmt.Errorf("unterminated single quote")
+		own = append(own, [2]*yaml.Node{k, v})
 	}
-	if i := strings.Index(v, " #"); i >= 0 {
-		v = strings.TrimSpace(v[:i])
-	}
-	return v, nil
+	return append(merged, own...)
 }

@@ -40,6 +40,7 @@ type ServerFlags struct {
 	Compress    string        `help:"ndjson body compression: gzip, zstd or none." default:"gzip" enum:"gzip,zstd,none"`
 	Concurrency int           `help:"etpro: parallel POSTs over kept-alive connections." default:"4"`
 	MaxTime     time.Duration `help:"Time budget of one run's uploads." default:"50s"`
+	AllowPlain  bool          `name:"allow-plain-http" help:"Allow a plain http:// endpoint, which sends the token in clear (a loopback host is always allowed)."`
 	ResetState  bool          `help:"Discard the checkpoint (even a corrupt one) and start per --start."`
 }
 
@@ -89,7 +90,7 @@ func (s *sendCmd) Run(ctx context.Context, env *cli.Env) error {
 	return Run(ctx, Config{
 		Selection: c.selection(), Eve: c.Eve, Rotated: c.Rotated, StateDir: c.StateDir, Start: c.Start, ResetState: c.ResetState,
 		MaxLineBytes: c.MaxLineBytes, Endpoint: c.Endpoint, TokenFile: c.TokenFile, Compress: c.Compress, Concurrency: c.Concurrency,
-		Timeout: c.Timeout, MaxTime: c.MaxTime, Retry: c.retry(), Version: c.version,
+		Timeout: c.Timeout, MaxTime: c.MaxTime, Retry: c.retry(), Version: c.version, AllowPlainHTTP: c.AllowPlain,
 	}, c.deps(env))
 }
 
@@ -101,16 +102,23 @@ func (h *heartbeatCmd) Run(ctx context.Context, env *cli.Env) error {
 		Endpoint: c.Endpoint, TokenFile: c.TokenFile, StateDir: c.StateDir, SIDsFile: c.SIDsFile,
 		SuricataCommand: c.SuricataCommand, PIDFile: c.PIDFile, RulesetVersionFile: c.RulesetVersionFile,
 		RulesFile: c.RulesFile, SuricataYAML: c.SuricataYAML, StatsLog: c.StatsLog,
-		Timeout: c.Timeout, Retry: c.retry(), Version: c.version,
+		Timeout: c.Timeout, Retry: c.retry(), Version: c.version, AllowPlainHTTP: c.AllowPlain,
 	}, c.deps(env))
 }
 
-type statusCmd struct{ root *SendCommand }
+type statusCmd struct {
+	root *SendCommand
+
+	Check      bool          `help:"Exit 1 unless the sensor is ACTIVE, its disable_date is more than --warn-days away and its last event is younger than --stale-after (for monitoring)."`
+	WarnDays   int           `help:"With --check: a disable_date within this many days fails." default:"7"`
+	StaleAfter time.Duration `help:"With --check: an event_received older than this fails (0: not checked)." default:"48h"`
+}
 
 func (s *statusCmd) Run(ctx context.Context, env *cli.Env) error {
 	c := s.root
 	return RunStatus(ctx, StatusConfig{Endpoint: c.Endpoint, TokenFile: c.TokenFile, Timeout: c.Timeout,
-		Retry: c.retry(), Version: c.version}, c.deps(env))
+		Retry: c.retry(), Version: c.version, AllowPlainHTTP: c.AllowPlain,
+		Check: s.Check, WarnDays: s.WarnDays, StaleAfter: s.StaleAfter}, c.deps(env))
 }
 
 // DumpCommand is dump-data's kong model. It reads the [telemetry] table
@@ -140,6 +148,7 @@ type ignoredFlags struct {
 	Compress           string        `hidden:""`
 	Concurrency        int           `hidden:""`
 	MaxTime            time.Duration `hidden:""`
+	AllowPlain         bool          `name:"allow-plain-http" hidden:""`
 	ResetState         bool          `hidden:""`
 	Every              string        `hidden:""`
 	Jitter             time.Duration `hidden:""`

@@ -14,6 +14,7 @@ import (
 
 	"github.com/buger/jsonparser"
 
+	"github.com/suricron/suricron/internal/checkpoint"
 	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/eve"
 )
@@ -78,17 +79,24 @@ func RunDump(ctx context.Context, cfg DumpConfig, deps Deps) error {
 		return err
 	}
 	defer sess.Close()
-	col, err := p.collect(ctx, sess, !cfg.Parsed, deps.Log)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", cfg.Eve, err)
-	}
-	for _, it := range col.items {
+	// Streamed: each event is printed as it is read, never all held.
+	var col collected
+	var writeErr error
+	err = p.scan(ctx, sess, !cfg.Parsed, deps.Log, &col, func(it item) error {
 		if limited() {
-			break
+			return checkpoint.ErrStop
 		}
 		if err := emit(it.body, it.raw); err != nil {
+			writeErr = err
 			return err
 		}
+		return nil
+	})
+	if writeErr != nil {
+		return writeErr
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", cfg.Eve, err)
 	}
 	return out.Flush()
 }

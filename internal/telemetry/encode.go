@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -26,6 +27,7 @@ const (
 	kRefer                  // URL reduced to scheme://host[:port]
 	kNumbers                // array of numbers (vlan)
 	kObject                 // nested object with its own allow-list
+	kTime                   // eve timestamp: copied when it is one, else masked as text
 )
 
 // field is one entry of an allow-list.
@@ -41,7 +43,7 @@ type field struct {
 // http.http_user_agent, request/response headers, tls.certificate/chain….
 // research/telemetry.md §2 (the plugin's fields) and §8 (its leaks).
 var schema = []field{
-	{name: "timestamp", kind: kText},
+	{name: "timestamp", kind: kTime},
 	{name: "flow_id", kind: kNumber},
 	{name: "in_iface", kind: kText},
 	{name: "event_type", kind: kText},
@@ -166,7 +168,11 @@ func (e *Encoder) serverLocal(line []byte) bool {
 		server = src
 	}
 	a, ok := parseAddrText(server)
-	return !ok || e.Local.Contains(a)
+	if !ok {
+		return true
+	}
+	_, local := localAddr(e.Local, a)
+	return local
 }
 
 // appendObject writes the allowed fields of obj in input order; it reports
@@ -268,26 +274,26 @@ func (e *Encoder) appendValue(dst, val []byte, vt jsonparser.ValueType, f field,
 		if !ok {
 			return dst, false, nil // an IP field we cannot parse cannot be judged: drop it
 		}
-		dst = append(dst, '"')
-		if e.Local.Contains(a) {
-			dst = appendMaskedAddr(dst, a)
-		} else {
-			dst = append(dst, a.WithZone("").String()...)
-		}
-		return append(dst, '"'), true, nil
+		return e.appendAddr(dst, a), true, nil
 	case kIPList:
 		return e.appendIPList(dst, s)
 	case kServerName:
-		if a, ok := parseAddrText(s); ok {
-			if e.Local.Contains(a) {
-				dst = append(dst, '"')
-				dst = appendMaskedAddr(dst, a)
-				return append(dst, '"'), true, nil
-			}
+		a, isLocal, numeric := hostAddr(e.Local, s)
+		switch {
+		case isLocal:
+			dst = append(dst, '"')
+			dst = appendMaskedAddr(dst, a)
+			return append(dst, '"'), true, nil
+		case a.IsValid():
 			return eve.AppendString(dst, a.String()), true, nil
-		}
-		if st.serverLocal {
+		case numeric || st.serverLocal:
+			// A numeric-looking host that is no address cannot be judged.
 			return dst, false, nil
+		}
+		return eve.AppendString(dst, scrubText(s, e.Local)), true, nil
+	case kTime:
+		if _, ok := parseEveTime(s); ok && isTimeText(s) {
+			return eve.AppendString(dst, s), true, nil
 		}
 		return eve.AppendString(dst, scrubText(s, e.Local)), true, nil
 	case kServerText:
@@ -335,13 +341,37 @@ func (e *Encoder) appendIPList(dst []byte, s string) ([]byte, bool, error) {
 		if i > 0 {
 			b = append(b, ", "...)
 		}
-		if e.Local.Contains(a) {
-			b = appendMaskedAddr(b, a)
+		if m, ok := localAddr(e.Local, a); ok {
+			b = appendMaskedAddr(b, m)
 		} else {
-			b = append(b, a.WithZone("").String()...)
+			b = append(b, a.String()...)
 		}
 	}
 	return eve.AppendString(dst, string(b)), true, nil
+}
+
+// appendAddr writes an address field: masked when it is local or embeds a
+// local IPv4, else canonical (zone dropped).
+func (e *Encoder) appendAddr(dst []byte, a netip.Addr) []byte {
+	dst = append(dst, '"')
+	if m, ok := localAddr(e.Local, a); ok {
+		dst = appendMaskedAddr(dst, m)
+	} else {
+		dst = append(dst, a.String()...)
+	}
+	return append(dst, '"')
+}
+
+// isTimeText accepts only the characters of an eve timestamp, so nothing
+// else rides along a value that parses as one.
+func isTimeText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(isDigit(c) || c == '-' || c == ':' || c == '.' || c == '+' || c == 'T' || c == 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 // appendRefer keeps only scheme://host[:port] of a referer: its path and
@@ -359,19 +389,21 @@ func (e *Encoder) appendRefer(dst []byte, s string, st *encState) ([]byte, bool,
 		}
 	}
 	var h string
-	if a, ok := parseAddrText(host); ok {
-		if e.Local.Contains(a) {
-			h = string(appendMaskedAddr(nil, a))
-		} else {
-			h = a.WithZone("").String()
-		}
-		if a.Is6() && !a.Is4In6() || a.Is4In6() && !e.Local.Contains(a) {
+	a, isLocal, numeric := hostAddr(e.Local, host)
+	switch {
+	case isLocal:
+		h = string(appendMaskedAddr(nil, a))
+		if a.Is6() && !a.Is4In6() {
 			h = "[" + h + "]"
 		}
-	} else {
-		if st.serverLocal || !isHostname(host) {
-			return dst, false, nil
+	case a.IsValid():
+		h = a.String()
+		if a.Is6() {
+			h = "[" + h + "]"
 		}
+	case numeric || st.serverLocal || !isHostname(host):
+		return dst, false, nil
+	default:
 		h = scrubText(strings.ToLower(host), e.Local)
 	}
 	out := strings.ToLower(u.Scheme) + "://" + h

@@ -18,6 +18,10 @@ import (
 	"time"
 
 	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/homenet"
+	"github.com/suricron/suricron/internal/metrics"
+	"github.com/suricron/suricron/internal/printable"
+	"github.com/suricron/suricron/internal/redact"
 )
 
 // HeartbeatConfig names the sources of the plugin's health fields.
@@ -33,6 +37,7 @@ type HeartbeatConfig struct {
 	Timeout                       time.Duration
 	Retry                         Retry
 	Version                       string
+	AllowPlainHTTP                bool
 }
 
 // heartbeat is the POST body: the plugin's nine fields in its order
@@ -61,12 +66,16 @@ func notFound(err error) string {
 }
 
 // RunHeartbeat posts sensor health to /api/v1/telemetry.
-func RunHeartbeat(ctx context.Context, cfg HeartbeatConfig, deps Deps) error {
+func RunHeartbeat(ctx context.Context, cfg HeartbeatConfig, deps Deps) (err error) {
 	deps.fill()
+	if err := checkEndpoint(cfg.Endpoint, cfg.AllowPlainHTTP); err != nil {
+		return err
+	}
 	token, err := cli.ReadSecret(cfg.TokenFile)
 	if err != nil {
 		return fmt.Errorf("token: %w", err)
 	}
+	defer func() { err = redact.New(token).Error(err) }()
 	hb := heartbeat{
 		SoftwareVersion: "suricron " + cfg.Version, SuricronVersion: cfg.Version,
 		SystemTime: deps.Now().Unix(), Mode: "IDS", LogStats: map[string]any{},
@@ -85,7 +94,13 @@ func RunHeartbeat(ctx context.Context, cfg HeartbeatConfig, deps Deps) error {
 	if st, err := lastStats(cfg.StatsLog); err == nil {
 		hb.LogStats = st
 	}
+	sec := redact.New(token)
 	if ls, err := ReadLastSend(cfg.StateDir); err == nil {
+		if ls != nil && ls.Error != "" {
+			// Written masked by send; masked again here because the file
+			// may come from an older version or another local set.
+			ls.Error = scrubText(sec.String(ls.Error), heartbeatLocal(cfg, deps))
+		}
 		hb.LastSend = ls
 	}
 	var body bytes.Buffer
@@ -117,7 +132,33 @@ func RunHeartbeat(ctx context.Context, cfg HeartbeatConfig, deps Deps) error {
 		return classify(ctx, err)
 	}
 	deps.Log.Info("heartbeat sent")
+	// The service's view of this sensor, so that cron mail shows a sensor
+	// about to be (or already) disabled; best effort, never a failure.
+	if si, err := fetchSensorInfo(ctx, cfg.Endpoint, token, cfg.Timeout, Retry{Attempts: 1}, cfg.Version, deps); err != nil {
+		deps.Log.Debug("sensor status not available", "err", redact.New(token).Error(err))
+	} else {
+		recordSensor(deps.Metrics, si, deps.Now())
+		for _, f := range si.Findings(deps.Now(), 7, 48*time.Hour) {
+			deps.Log.Warn("telemetry sensor status: "+f, "status", si.Status, "disable_date", printable.String(si.DisableDate))
+		}
+	}
 	return nil
+}
+
+// heartbeatLocal is the local set used to mask text in the heartbeat:
+// HOME_NET of suricata.yaml and the interfaces when they can be read, and
+// the private ranges always.
+func heartbeatLocal(cfg HeartbeatConfig, deps Deps) Locality {
+	opts := homenet.Options{SuricataYAML: cfg.SuricataYAML}
+	if ifs, err := deps.Interfaces(); err == nil {
+		opts.Interfaces = ifs
+	}
+	if set, err := homenet.NewSet(opts); err == nil {
+		return set
+	}
+	opts.SuricataYAML = ""
+	set, _ := homenet.NewSet(opts) // cannot fail without an expression
+	return set
 }
 
 func suricataVersion(ctx context.Context, command string) string {
@@ -285,43 +326,31 @@ type StatusConfig struct {
 	Timeout             time.Duration
 	Retry               Retry
 	Version             string
+	AllowPlainHTTP      bool
+	Check               bool          // exit 1 on any finding of SensorInfo.Findings
+	WarnDays            int           // a disable_date within this many days is a finding
+	StaleAfter          time.Duration // an event_received older than this is a finding (0: off)
 }
 
 // RunStatus queries the sensor status and prints ACTIVE, DORMANT or
 // DISABLED with its timestamps. Any failure, or a status outside those
 // three, is an error.
-func RunStatus(ctx context.Context, cfg StatusConfig, deps Deps) error {
+func RunStatus(ctx context.Context, cfg StatusConfig, deps Deps) (err error) {
 	deps.fill()
+	if err := checkEndpoint(cfg.Endpoint, cfg.AllowPlainHTTP); err != nil {
+		return err
+	}
 	token, err := cli.ReadSecret(cfg.TokenFile)
 	if err != nil {
 		return fmt.Errorf("token: %w", err)
 	}
-	client := deps.HTTP
-	if client == nil {
-		client = NewHTTPClient(cfg.Timeout, 1)
-	}
-	up := &Uploader{Client: client, Token: token, Retry: cfg.Retry, UserAgent: "suricron/" + cfg.Version,
-		Sleep: deps.Sleep, Now: deps.Now, Log: deps.Log}
-	url := strings.TrimRight(cfg.Endpoint, "/") + PathSensorInfo
-	body, err := up.send(ctx, func() (*http.Request, error) {
-		return http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	}, func(code int) bool { return code == http.StatusOK })
-	var rej *rejectedError
-	if errors.As(err, &rej) {
-		return fmt.Errorf("status: HTTP %d from %s", rej.status, url)
-	}
+	defer func() { err = redact.New(token).Error(err) }()
+	si, err := fetchSensorInfo(ctx, cfg.Endpoint, token, cfg.Timeout, cfg.Retry, cfg.Version, deps)
 	if err != nil {
-		return classify(ctx, err)
+		return err
 	}
-	var si SensorInfo
-	if err := json.Unmarshal(body, &si); err != nil {
-		return fmt.Errorf("status: answer from %s is not JSON: %w", url, err)
-	}
-	switch si.Status {
-	case "ACTIVE", "DORMANT", "DISABLED":
-	default:
-		return fmt.Errorf("status: unexpected sensor_status %q from %s", si.Status, url)
-	}
+	findings := si.Findings(deps.Now(), cfg.WarnDays, cfg.StaleAfter)
+	recordSensor(deps.Metrics, si, deps.Now())
 	dash := func(s string) string {
 		if s == "" {
 			return "-"
@@ -330,5 +359,93 @@ func RunStatus(ctx context.Context, cfg StatusConfig, deps Deps) error {
 	}
 	fmt.Fprintf(deps.Stdout, "%s\nsensor_id: %v\nlast_event: %s\nlast_heartbeat: %s\nlast_rule_download: %s\ncreated: %s\ndisable_date: %s\n",
 		si.Status, si.SensorID, dash(si.EventReceived), dash(si.LastHeartbeat), dash(si.LastRuleDownload), dash(si.Created), dash(si.DisableDate))
+	for _, f := range findings {
+		fmt.Fprintf(deps.Stdout, "warning: %s\n", f)
+	}
+	if cfg.Check && len(findings) > 0 {
+		return fmt.Errorf("status check failed: %s", strings.Join(findings, "; "))
+	}
 	return nil
+}
+
+// fetchSensorInfo GETs /api/v1/sensorinfo. Any failure, or a status
+// outside ACTIVE/DORMANT/DISABLED, is an error.
+func fetchSensorInfo(ctx context.Context, endpoint, token string, timeout time.Duration, retry Retry, version string, deps Deps) (*SensorInfo, error) {
+	client := deps.HTTP
+	if client == nil {
+		client = NewHTTPClient(timeout, 1)
+	}
+	up := &Uploader{Client: client, Token: token, Retry: retry, UserAgent: "suricron/" + version,
+		Sleep: deps.Sleep, Now: deps.Now, Log: deps.Log}
+	url := strings.TrimRight(endpoint, "/") + PathSensorInfo
+	body, err := up.send(ctx, func() (*http.Request, error) {
+		return http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	}, func(code int) bool { return code == http.StatusOK })
+	var rej *rejectedError
+	if errors.As(err, &rej) {
+		return nil, fmt.Errorf("status: HTTP %d from %s", rej.status, url)
+	}
+	if err != nil {
+		return nil, classify(ctx, err)
+	}
+	var si SensorInfo
+	if err := json.Unmarshal(body, &si); err != nil {
+		return nil, fmt.Errorf("status: answer from %s is not JSON: %w", url, err)
+	}
+	switch si.Status {
+	case "ACTIVE", "DORMANT", "DISABLED":
+	default:
+		return nil, fmt.Errorf("status: unexpected sensor_status %q from %s", printable.String(si.Status), url)
+	}
+	return &si, nil
+}
+
+// parseServiceTime reads the service's timestamps (RFC 3339, or the
+// space-separated form some answers use).
+func parseServiceTime(s string) (time.Time, bool) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// Findings lists what an operator must act on: a sensor that is not
+// ACTIVE (DORMANT sensors get no ET Pro rules; OPNsense users saw sensors
+// disabled after about five days without events), a disable_date within
+// warnDays, an event_received older than staleAfter.
+func (si *SensorInfo) Findings(now time.Time, warnDays int, staleAfter time.Duration) []string {
+	var out []string
+	if si.Status != "ACTIVE" {
+		out = append(out, "sensor is "+si.Status)
+	}
+	if t, ok := parseServiceTime(si.DisableDate); ok && si.Status != "DISABLED" && t.Before(now.Add(time.Duration(warnDays)*24*time.Hour)) {
+		out = append(out, fmt.Sprintf("disable_date %s is within %d days", t.UTC().Format(time.RFC3339), warnDays))
+	}
+	if staleAfter > 0 {
+		if t, ok := parseServiceTime(si.EventReceived); !ok {
+			out = append(out, "the service has received no event")
+		} else if age := now.Sub(t); age > staleAfter {
+			out = append(out, fmt.Sprintf("last event received %s ago (over %s)", age.Round(time.Minute), staleAfter))
+		}
+	}
+	return out
+}
+
+// recordSensor exposes the status for alerting (node_exporter textfile).
+func recordSensor(m *metrics.Registry, si *SensorInfo, now time.Time) {
+	for _, st := range []string{"ACTIVE", "DORMANT", "DISABLED"} {
+		v := 0.0
+		if si.Status == st {
+			v = 1
+		}
+		m.Set("suricron_telemetry_sensor_status", "1 for the sensor's current ET telemetry status.", v, metrics.Label{Name: "status", Value: st})
+	}
+	if t, ok := parseServiceTime(si.DisableDate); ok {
+		m.Set("suricron_telemetry_sensor_disable_date_seconds", "The service's disable_date of this sensor (Unix time).", float64(t.Unix()))
+	}
+	if t, ok := parseServiceTime(si.EventReceived); ok {
+		m.Set("suricron_telemetry_sensor_event_received_age_seconds", "Age of the last event the service received.", now.Sub(t).Seconds())
+	}
 }

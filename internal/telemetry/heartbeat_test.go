@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/metrics"
 )
 
 func TestStatus(t *testing.T) {
@@ -124,5 +126,115 @@ func TestHeartbeat(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(r.body), `{"software_version":`) {
 		t.Errorf("plugin field order lost: %s", r.body)
+	}
+}
+
+type rtFunc func(*http.Request) (*http.Response, error)
+
+func (f rtFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestErrorTextLeavesMasked: a resolver error names the local DNS server
+// ("lookup … on 10.255.255.53:53"); last_send.error in the state file and
+// in the heartbeat carries it masked, also when an older version wrote the
+// state file unmasked.
+func TestErrorTextLeavesMasked(t *testing.T) {
+	f := newFixture(t, 3)
+	srv := newFaultServer(t, 201, nil)
+	cfg := f.config(srv, ProtoETPro)
+	cfg.Retry.Attempts = 1
+	var sl sleeps
+	var logs bytes.Buffer
+	deps := testDeps(srv, time.Second, &sl, &logs)
+	deps.HTTP = &http.Client{Transport: rtFunc(func(*http.Request) (*http.Response, error) {
+		return nil, &net.DNSError{Err: "no such host", Name: "collector.example", Server: "10.255.255.53:53", IsNotFound: true}
+	})}
+	if err := Run(context.Background(), cfg, deps); err == nil {
+		t.Fatal("Run succeeded without a network")
+	}
+	ls, err := ReadLastSend(f.state)
+	if err != nil || ls == nil {
+		t.Fatalf("last send %v, %v", ls, err)
+	}
+	if strings.Contains(ls.Error, "10.255.255.53") || !strings.Contains(ls.Error, "on xxx.xxx.xxx.53:53") {
+		t.Errorf("last_send.error = %q, want the resolver masked", ls.Error)
+	}
+	// An older version's unmasked file: the heartbeat masks it itself.
+	ls.Error = "POST https://c.example/api/v1/event: dial tcp: lookup c.example on [fd00::53]:53 via 192.168.7.1: no such host"
+	if err := writeLastSend(f.state, *ls); err != nil {
+		t.Fatal(err)
+	}
+	if err := RunHeartbeat(context.Background(), HeartbeatConfig{Endpoint: srv.URL, TokenFile: f.token, StateDir: f.state,
+		Timeout: time.Second, Retry: Retry{Attempts: 1}}, testDeps(srv, time.Second, &sl, &logs)); err != nil {
+		t.Fatal(err)
+	}
+	body := string(srv.requests()[0].body)
+	if strings.Contains(body, "192.168.7.1") || strings.Contains(body, "fd00::53") || !strings.Contains(body, "via xxx.xxx.xxx.1") {
+		t.Errorf("heartbeat carries a local address: %s", body)
+	}
+}
+
+// TestStatusCheck: status --check exits 1 for DORMANT or DISABLED, a near
+// disable_date or a stale event_received; the status is in the metrics; a
+// heartbeat run warns about the same findings.
+func TestStatusCheck(t *testing.T) {
+	now := time.Date(2025, 1, 15, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name, body string
+		fails      bool
+		warn       string
+	}{
+		{"active and fresh", `{"sensor_status":"ACTIVE","event_received":"2025-01-15T11:00:00+00:00","disable_date":"2025-06-01T00:00:00+00:00"}`, false, ""},
+		{"dormant", `{"sensor_status":"DORMANT","event_received":"2025-01-15T11:00:00+00:00"}`, true, "sensor is DORMANT"},
+		{"disabled", `{"sensor_status":"DISABLED","event_received":"2025-01-15T11:00:00+00:00","disable_date":"2025-01-14T00:00:00+00:00"}`, true, "sensor is DISABLED"},
+		{"disable date near", `{"sensor_status":"ACTIVE","event_received":"2025-01-15T11:00:00+00:00","disable_date":"2025-01-18 00:00:00+00:00"}`, true, "disable_date 2025-01-18T00:00:00Z is within 7 days"},
+		{"stale events", `{"sensor_status":"ACTIVE","event_received":"2025-01-10T11:00:00+00:00"}`, true, "last event received 121h0m0s ago"},
+		{"no event ever", `{"sensor_status":"ACTIVE"}`, true, "the service has received no event"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, 0)
+			srv := newFaultServer(t, 201, func(n int, w http.ResponseWriter, r *http.Request) bool {
+				if r.URL.Path == PathSensorInfo {
+					_, _ = w.Write([]byte(tt.body))
+					return true
+				}
+				return false
+			})
+			for _, check := range []bool{false, true} {
+				var sl sleeps
+				var logs, out bytes.Buffer
+				deps := testDeps(srv, time.Second, &sl, &logs)
+				deps.Stdout, deps.Now = &out, func() time.Time { return now }
+				deps.Metrics = metrics.New()
+				err := RunStatus(context.Background(), StatusConfig{Endpoint: srv.URL, TokenFile: f.token, Retry: Retry{Attempts: 1},
+					Check: check, WarnDays: 7, StaleAfter: 48 * time.Hour}, deps)
+				if want := check && tt.fails; (err != nil) != want || err != nil && cli.ExitCode(err) != cli.ExitFailure {
+					t.Errorf("check=%v: err %v (exit %d), want failure %v", check, err, cli.ExitCode(err), want)
+				}
+				if tt.warn != "" && !strings.Contains(out.String(), "warning: "+tt.warn) {
+					t.Errorf("check=%v: output lacks %q:\n%s", check, tt.warn, out.String())
+				}
+				var st struct {
+					Status string `json:"sensor_status"`
+				}
+				_ = json.Unmarshal([]byte(tt.body), &st)
+				if v, ok := deps.Metrics.Value("suricron_telemetry_sensor_status", metrics.Label{Name: "status", Value: st.Status}); !ok || v != 1 {
+					t.Errorf("metric status{%s} = %v, %v", st.Status, v, ok)
+				}
+			}
+			// The heartbeat run warns about the same finding.
+			var sl sleeps
+			var logs bytes.Buffer
+			deps := testDeps(srv, time.Second, &sl, &logs)
+			deps.Now = func() time.Time { return now }
+			if err := RunHeartbeat(context.Background(), HeartbeatConfig{Endpoint: srv.URL, TokenFile: f.token, StateDir: f.state,
+				Retry: Retry{Attempts: 1}}, deps); err != nil {
+				t.Fatal(err)
+			}
+			warned := strings.Contains(logs.String(), "level=WARN") && strings.Contains(logs.String(), tt.warn)
+			if warned != (tt.warn != "") {
+				t.Errorf("heartbeat warning = %v, want %v:\n%s", warned, tt.warn != "", logs.String())
+			}
+		})
 	}
 }

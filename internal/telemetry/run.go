@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/suricron/suricron/internal/atomicfile"
@@ -55,6 +57,40 @@ type Config struct {
 	MaxTime       time.Duration
 	Retry         Retry
 	Version       string
+	// AllowPlainHTTP lets the token go to a non-loopback http:// endpoint.
+	AllowPlainHTTP bool
+}
+
+// checkEndpoint refuses an endpoint that would carry the bearer token in
+// clear over the network: http:// is accepted only for a loopback host
+// (a local collector or test) or when the operator said so.
+func checkEndpoint(endpoint string, allowPlain bool) error {
+	if endpoint == "" {
+		return cli.Usagef("--endpoint is empty")
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return cli.Usagef("--endpoint %q: %w", endpoint, err)
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return nil
+	case "http":
+		if allowPlain || isLoopbackHost(u.Hostname()) {
+			return nil
+		}
+		return cli.Usagef("--endpoint %s is plain http: the token would cross the network in clear; use https, "+
+			"or --allow-plain-http ([telemetry] allow_plain_http = true) to accept that; nothing was sent", u.Redacted())
+	}
+	return cli.Usagef("--endpoint %s: want an https:// (or loopback http://) URL", u.Redacted())
+}
+
+func isLoopbackHost(h string) bool {
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(h)
+	return err == nil && a.Unmap().IsLoopback()
 }
 
 // Deps are the side effects, injected so tests run Run in-process.
@@ -154,11 +190,25 @@ type collected struct {
 	reached string // which per-run bound stopped the read, if any
 }
 
-// keep decides per line; raw lines are kept only when wanted.
+// collect reads the selected events of one run into memory (send needs
+// them for batching); raw lines are kept only when wanted.
 func (p *pipeline) collect(ctx context.Context, sess *checkpoint.Session, keepRaw bool, log *slog.Logger) (*collected, error) {
 	c := &collected{}
+	err := p.scan(ctx, sess, keepRaw, log, c, func(it item) error {
+		c.items = append(c.items, it)
+		return nil
+	})
+	return c, err
+}
+
+// scan reads from the checkpoint and hands each selected, masked event to
+// fn as it is read, so dump-data prints without holding the run in memory.
+// The per-run bounds stop it as they stop a send. Item bytes are only
+// valid during fn unless keepRaw (raw) and always for body.
+func (p *pipeline) scan(ctx context.Context, sess *checkpoint.Session, keepRaw bool, log *slog.Logger, c *collected, fn func(item) error) error {
 	var total int64
-	err := sess.Lines(ctx, func(line []byte, end checkpoint.Position) error {
+	events := 0
+	return sess.Lines(ctx, func(line []byte, end checkpoint.Position) error {
 		c.last, c.any = end, true
 		if !p.sel.Select(line) {
 			return nil
@@ -173,10 +223,13 @@ func (p *pipeline) collect(ctx context.Context, sess *checkpoint.Session, keepRa
 		if keepRaw {
 			it.raw = append([]byte(nil), line...)
 		}
-		c.items = append(c.items, it)
+		if err := fn(it); err != nil {
+			return err
+		}
+		events++
 		total += int64(len(body)) + 1
 		switch {
-		case len(c.items) >= p.cfg.MaxEvents:
+		case events >= p.cfg.MaxEvents:
 			c.reached = "max-events"
 			return checkpoint.ErrStop
 		case total >= p.cfg.MaxBytes:
@@ -185,7 +238,6 @@ func (p *pipeline) collect(ctx context.Context, sess *checkpoint.Session, keepRa
 		}
 		return nil
 	})
-	return c, err
 }
 
 // batches splits the items into checkpoint batches of at most BatchSize

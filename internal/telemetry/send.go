@@ -9,7 +9,15 @@ import (
 	"github.com/suricron/suricron/internal/checkpoint"
 	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/metrics"
+	"github.com/suricron/suricron/internal/redact"
 )
+
+// offSensorText is the text of err as it may leave the sensor (state file,
+// heartbeat): secrets scrubbed and local addresses masked, so a resolver
+// or gateway address in "lookup … on 10.0.0.53:53" is not sent.
+func (p *pipeline) offSensorText(sec *redact.Secrets, err error) string {
+	return scrubText(sec.String(err.Error()), p.enc.Local)
+}
 
 // Run is telemetry-send's default subcommand: read new alerts since the
 // checkpoint, select, mask, upload, and commit each batch once the server
@@ -21,16 +29,20 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 	if cfg.TokenFile == "" {
 		return cli.Usagef("no token: set --token-file; nothing was sent")
 	}
+	if err := checkEndpoint(cfg.Endpoint, cfg.AllowPlainHTTP); err != nil {
+		return err
+	}
 	token, err := cli.ReadSecret(cfg.TokenFile)
 	if err != nil {
 		return fmt.Errorf("token: %w; nothing was sent", err)
 	}
+	// Whatever a lower layer or the server put in an error, the token does
+	// not reach stderr (cron mail), the state dir or the heartbeat.
+	sec := redact.New(token)
+	defer func() { err = sec.Error(err) }()
 	p, err := newPipeline(cfg.Selection, deps)
 	if err != nil {
 		return err
-	}
-	if cfg.Endpoint == "" {
-		return cli.Usagef("--endpoint is empty")
 	}
 	if _, _, err := compressBody(nil, cfg.Compress); err != nil {
 		return cli.Usagef("--compress: %w", err)
@@ -81,8 +93,8 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 	defer func() {
 		res.Time = deps.Now().UTC().Format("2006-01-02T15:04:05Z")
 		if err != nil {
-			res.Result, res.Error = "failed", err.Error()
-			if res.Accepted+res.Rejected > 0 {
+			res.Result, res.Error = "failed", p.offSensorText(sec, err)
+			if res.Accepted > 0 {
 				res.Result = "partial"
 			}
 		}
@@ -101,6 +113,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 			return fmt.Errorf("record pending batch: %w", err)
 		}
 		var sendErr error
+		before := res
 		switch cfg.Protocol {
 		case ProtoNDJSON:
 			rejected, err := up.SendBatch(uctx, b.jsonl(), id, len(b.items))
@@ -132,6 +145,12 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 		if sendErr != nil {
 			return classify(ctx, sendErr)
 		}
+		if res.Accepted == 0 && res.Rejected > before.Rejected {
+			// Nothing of this run was delivered and this batch was refused
+			// whole: a wrong endpoint (404 or 200 to everything) must not
+			// move the checkpoint past alerts that were never delivered.
+			return fmt.Errorf("upload: %w (%d events refused, none accepted); nothing was committed", ErrAllRejected, res.Rejected)
+		}
 		if err := sess.Commit(b.end, id, bad); err != nil {
 			return fmt.Errorf("commit checkpoint: %w", err)
 		}
@@ -148,6 +167,10 @@ func classify(ctx context.Context, err error) error {
 		return ctx.Err()
 	case errors.Is(err, ErrAuth):
 		return cli.Usage(fmt.Errorf("upload: %w; check --token-file", err))
+	case errors.Is(err, ErrTLSVerify):
+		return fmt.Errorf("upload: %w", err) // exit 1: the next run fails the same way
+	case errors.Is(err, ErrRedirect):
+		return fmt.Errorf("upload: %w; check --endpoint; nothing was committed", err) // exit 1
 	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "time budget"):
 		return cli.TempFail(fmt.Errorf("upload: time budget (--max-time) used up: %w", err))
 	}

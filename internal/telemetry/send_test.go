@@ -3,8 +3,10 @@ package telemetry
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -279,6 +281,9 @@ func TestSendScenarios(t *testing.T) {
 				if r.path != want || r.method != http.MethodPost {
 					t.Fatalf("%s %s, want POST %s", r.method, r.path, want)
 				}
+				if ct := r.header.Get("Content-Type"); tt.proto == ProtoETPro && ct != "application/json" {
+					t.Fatalf("etpro event POST has Content-Type %q, want application/json", ct)
+				}
 			}
 			got := received(reqs, tt.proto)
 			if tt.proto == ProtoETPro {
@@ -434,5 +439,205 @@ func TestDumpWindow(t *testing.T) {
 	got := out.String()
 	if !strings.Contains(got, `"flow_id":1,`) || strings.Contains(got, `"flow_id":2,`) || !strings.Contains(got, `"flow_id":3,`) {
 		t.Errorf("window selection wrong:\n%s", got)
+	}
+}
+
+// TestPlainHTTPEndpoint: the token goes over plain http only to a loopback
+// host or with AllowPlainHTTP; otherwise every subcommand exits 2 before
+// any request or state.
+func TestPlainHTTPEndpoint(t *testing.T) {
+	tests := []struct {
+		endpoint string
+		allow    bool
+		refused  bool
+	}{
+		{"http://collector.example/ingest", false, true},
+		{"HTTP://10.0.0.7:8080", false, true},
+		{"http://[::1]:8080", false, false},
+		{"http://127.0.0.2:8080", false, false},
+		{"http://localhost:8080", false, false},
+		{"http://collector.example/ingest", true, false},
+		{"https://collector.example", false, false},
+		{"ftp://collector.example", true, true},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s allow=%v", tt.endpoint, tt.allow), func(t *testing.T) {
+			f := newFixture(t, 3)
+			var reqs int
+			deps := Deps{Interfaces: func() ([]netip.Prefix, error) { return nil, nil },
+				HTTP: &http.Client{Transport: rtFunc(func(r *http.Request) (*http.Response, error) {
+					reqs++ // never on the network: answer like a dead server
+					return nil, fmt.Errorf("test transport: no network")
+				})}, Sleep: func(context.Context, time.Duration) error { return nil }}
+			cfg := f.config(&faultServer{Server: &httptest.Server{URL: tt.endpoint}}, ProtoNDJSON)
+			cfg.Endpoint, cfg.AllowPlainHTTP, cfg.Retry.Attempts = tt.endpoint, tt.allow, 1
+			errs := map[string]error{
+				"send": Run(context.Background(), cfg, deps),
+				"heartbeat": RunHeartbeat(context.Background(), HeartbeatConfig{Endpoint: tt.endpoint, TokenFile: f.token,
+					StateDir: f.state, Retry: Retry{Attempts: 1}, AllowPlainHTTP: tt.allow}, deps),
+				"status": RunStatus(context.Background(), StatusConfig{Endpoint: tt.endpoint, TokenFile: f.token,
+					Retry: Retry{Attempts: 1}, AllowPlainHTTP: tt.allow}, deps),
+			}
+			for name, err := range errs {
+				refused := cli.ExitCode(err) == cli.ExitUsage && err != nil && strings.Contains(err.Error(), "--endpoint")
+				if refused != tt.refused {
+					t.Errorf("%s: err %v (exit %d), refused=%v want %v", name, err, cli.ExitCode(err), refused, tt.refused)
+				}
+			}
+			if tt.refused && reqs != 0 {
+				t.Errorf("%d requests despite the refusal", reqs)
+			}
+			if !tt.refused && reqs == 0 {
+				t.Error("no request was attempted")
+			}
+		})
+	}
+}
+
+// TestWrongEndpoint: a collector that answers every event with a code that
+// is not the protocol's success (200 to etpro, a redirect, 404) delivered
+// nothing: exit 1, the checkpoint stays, last.json says failed. ndjson
+// accepts any 2xx.
+func TestWrongEndpoint(t *testing.T) {
+	tests := []struct {
+		proto  string
+		status int
+		fails  bool
+	}{
+		{ProtoETPro, 200, true},
+		{ProtoETPro, 302, true},
+		{ProtoETPro, 404, true},
+		{ProtoNDJSON, 302, true},
+		{ProtoNDJSON, 307, true},
+		{ProtoNDJSON, 404, true},
+		{ProtoNDJSON, 200, false},
+		{ProtoNDJSON, 204, false},
+		{ProtoETPro, 201, false},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s %d", tt.proto, tt.status), func(t *testing.T) {
+			f := newFixture(t, 30)
+			srv := newFaultServer(t, 201, func(n int, w http.ResponseWriter, r *http.Request) bool {
+				if tt.status >= 300 && tt.status < 400 {
+					w.Header().Set("Location", "https://127.0.0.1:1/login") // never followed
+				}
+				w.WriteHeader(tt.status)
+				return true
+			})
+			cfg := f.config(srv, tt.proto)
+			var sl sleeps
+			var logs bytes.Buffer
+			preview := f.dump(t, cfg)
+			err := Run(context.Background(), cfg, testDeps(srv, time.Second, &sl, &logs))
+			if !tt.fails {
+				if err != nil {
+					t.Fatalf("Run: %v", err)
+				}
+				if after := f.dump(t, cfg); len(after) != 0 {
+					t.Error("delivered events not committed")
+				}
+				return
+			}
+			if got := cli.ExitCode(err); got != cli.ExitFailure {
+				t.Fatalf("exit %d (%v), want 1", got, err)
+			}
+			// The next run resends the pending first batch: nothing was passed.
+			if after := f.dump(t, cfg); len(after) == 0 || !bytes.HasPrefix(preview, after) {
+				t.Errorf("checkpoint moved past undelivered events: next run sends\n%s", after)
+			}
+			if ls, _ := ReadLastSend(f.state); ls == nil || ls.Result != "failed" || ls.Accepted != 0 {
+				t.Errorf("last send = %+v", ls)
+			}
+			if tt.status >= 300 && tt.status < 400 && len(sl.d) != 0 {
+				t.Errorf("a redirect was retried (%v)", sl.d)
+			}
+		})
+	}
+}
+
+// TestHugeRetryAfter: "Retry-After: 4294967295" with no time budget
+// (--max-time 0) does not sleep 136 years: the run ends at once with exit
+// 75 and the checkpoint unchanged.
+func TestHugeRetryAfter(t *testing.T) {
+	for _, ra := range []string{"4294967295", "86400", "Wed, 21 Oct 2099 07:28:00 GMT"} {
+		t.Run(ra, func(t *testing.T) {
+			f := newFixture(t, 5)
+			srv := newFaultServer(t, 201, func(n int, w http.ResponseWriter, r *http.Request) bool {
+				w.Header().Set("Retry-After", ra)
+				w.WriteHeader(503)
+				return true
+			})
+			cfg := f.config(srv, ProtoNDJSON)
+			cfg.MaxTime = 0
+			var sl sleeps
+			var logs bytes.Buffer
+			preview := f.dump(t, cfg)
+			err := Run(context.Background(), cfg, testDeps(srv, time.Second, &sl, &logs))
+			if cli.ExitCode(err) != cli.ExitTempFail || !strings.Contains(err.Error(), "next run") {
+				t.Fatalf("err %v (exit %d), want 75 leaving it to the next run", err, cli.ExitCode(err))
+			}
+			for _, d := range sl.d {
+				if d > 2*time.Minute {
+					t.Errorf("slept %s", d)
+				}
+			}
+			if after := f.dump(t, cfg); !bytes.Equal(after, preview) {
+				t.Error("checkpoint moved")
+			}
+		})
+	}
+}
+
+// TestTLSVerifyNotRetried: a certificate that does not verify fails the
+// run at once (exit 1, one attempt, no backoff) with a message naming it.
+func TestTLSVerifyNotRetried(t *testing.T) {
+	f := newFixture(t, 5)
+	srv := newFaultServer(t, 201, nil)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
+	cfg := f.config(srv, ProtoETPro)
+	var sl sleeps
+	var logs bytes.Buffer
+	deps := testDeps(srv, time.Second, &sl, &logs)
+	deps.HTTP = NewHTTPClient(time.Second, 2) // the system roots: the test CA is unknown
+	preview := f.dump(t, cfg)
+	err := Run(context.Background(), cfg, deps)
+	if !errors.Is(err, ErrTLSVerify) || cli.ExitCode(err) != cli.ExitFailure || !strings.Contains(err.Error(), "not retried") {
+		t.Fatalf("err %v (exit %d), want ErrTLSVerify, exit 1", err, cli.ExitCode(err))
+	}
+	if len(sl.d) != 0 {
+		t.Errorf("retried after a verification failure: sleeps %v", sl.d)
+	}
+	if after := f.dump(t, cfg); !bytes.Equal(after, preview) {
+		t.Error("checkpoint moved")
+	}
+}
+
+// cancelOnWrite cancels the run at the first write that reaches it.
+type cancelOnWrite struct {
+	cancel func()
+	n      int
+}
+
+func (w *cancelOnWrite) Write(b []byte) (int, error) {
+	w.n++
+	w.cancel()
+	return len(b), nil
+}
+
+// TestDumpStreams: dump-data prints while it reads (issue 17: it held
+// every event before printing). The first bytes reach stdout while the
+// file is still being read, so a cancellation then stops the read.
+func TestDumpStreams(t *testing.T) {
+	f := newFixture(t, 15000) // 10,000 selected alerts in 30,000 lines
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &cancelOnWrite{cancel: cancel}
+	err := RunDump(ctx, DumpConfig{
+		Selection: Selection{SIDsFile: f.sids, HomeNet: "192.168.0.0/16", NoInterfaces: true, Protocol: ProtoETPro,
+			BatchSize: 10, MaxEvents: 1 << 20, MaxBytes: 1 << 30},
+		Eve: f.eve, StateDir: f.state, Start: "beginning", Parsed: true,
+	}, Deps{Stdout: w, Interfaces: func() ([]netip.Prefix, error) { return nil, nil }})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("RunDump = %v after %d writes; want the read cancelled mid-way (output streamed)", err, w.n)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -18,6 +20,9 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/suricron/suricron/internal/printable"
+	"github.com/suricron/suricron/internal/redact"
 )
 
 // Protocols.
@@ -44,6 +49,12 @@ type Retry struct {
 	Attempts int           // total tries per request, at least 1
 	Base     time.Duration // first backoff
 	Max      time.Duration // cap of one wait
+}
+
+// maxRetryAfter is the longest Retry-After one run sleeps through: the
+// longer of Max and two minutes (a cron interval is a few minutes).
+func (r Retry) maxRetryAfter() time.Duration {
+	return max(r.Max, 2*time.Minute)
 }
 
 // backoff returns the wait before try n+1 (n counts from 0): exponential
@@ -80,15 +91,54 @@ type Uploader struct {
 
 	zmu  sync.Mutex
 	zenc *zstd.Encoder // reused: a zstd encoder is costly to build per batch
+
+	secOnce sync.Once
+	sec     *redact.Secrets
+
+	clientOnce sync.Once
+	noRedirect *http.Client
+}
+
+// secrets is the scrubber of everything this uploader turns into text: a
+// server may echo the token (or the whole Authorization header) in a body.
+func (u *Uploader) secrets() *redact.Secrets {
+	u.secOnce.Do(func() { u.sec = redact.New(u.Token) })
+	return u.sec
 }
 
 // ErrAuth means the server refused the token; retrying cannot help.
 var ErrAuth = errors.New("server refused the token")
 
-// errRejected marks a 4xx for one request: counted, not retried.
+// errRejected marks a 4xx for one request, or a 2xx that is not the
+// protocol's success code: counted, not retried, not delivered.
 type rejectedError struct{ status int }
 
 func (e *rejectedError) Error() string { return fmt.Sprintf("rejected with HTTP %d", e.status) }
+
+// ErrRedirect means the endpoint answered with a redirect: it is not the
+// collector (a POST must not follow it), so nothing is delivered and
+// retrying cannot help. The run fails and the checkpoint stays.
+var ErrRedirect = errors.New("the endpoint redirects; it is not the collector")
+
+// ErrAllRejected means the server refused every event of the run: a wrong
+// endpoint, not a few bad events, so the checkpoint stays.
+var ErrAllRejected = errors.New("the server rejected every event of the run; check --endpoint and --protocol")
+
+// ErrTLSVerify means the server's certificate did not verify.
+var ErrTLSVerify = errors.New("TLS certificate verification failed")
+
+func tlsVerifyError(err error) bool {
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci)
+}
+
+// permanent errors stop the other requests of a run at once.
+func permanent(err error) bool {
+	return errors.Is(err, ErrAuth) || errors.Is(err, ErrRedirect) || errors.Is(err, ErrTLSVerify)
+}
 
 // Outcome of sending a list of events.
 type Outcome struct {
@@ -126,12 +176,13 @@ func (u *Uploader) SendEvents(ctx context.Context, bodies [][]byte) (Outcome, er
 					if err != nil {
 						return nil, err
 					}
-					// The plugin sends no Content-Type; the service expects none.
+					// The body is one JSON object; the plugin omitted the type.
+					req.Header.Set("Content-Type", "application/json")
 					req.Header.Set("Idempotency-Key", eventKey(bodies[i]))
 					return req, nil
 				}, func(code int) bool { return code == http.StatusCreated })
-				if errors.Is(errs[i], ErrAuth) {
-					cancel() // every other request would be refused too
+				if permanent(errs[i]) {
+					cancel() // every other request would get the same answer
 				}
 			}
 		}()
@@ -162,7 +213,7 @@ feed:
 			out.Rejected++
 			u.Log.Warn("event rejected by the server; skipped", "status", rej.status, "event", i)
 		default:
-			if first == nil || errors.Is(err, ErrAuth) && !errors.Is(first, ErrAuth) {
+			if first == nil || permanent(err) && !permanent(first) {
 				first = err
 			}
 			settled = false
@@ -264,12 +315,18 @@ func (u *Uploader) send(ctx context.Context, build func() (*http.Request, error)
 		}
 		u.authorize(req)
 		wait := time.Duration(-1)
-		resp, err := u.Client.Do(req)
+		resp, err := u.client().Do(req)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			last = fmt.Errorf("%s %s: %w", req.Method, req.URL.Redacted(), scrubErr(err, u.Token))
+			if tlsVerifyError(err) {
+				// Not transient: retrying a bad certificate only delays
+				// the failure (5 tries took 35 s).
+				return nil, fmt.Errorf("%s %s: %w: %w (not retried; check the server certificate, the CA store or --endpoint)",
+					req.Method, req.URL.Redacted(), ErrTLSVerify, u.secrets().Error(err))
+			}
+			last = fmt.Errorf("%s %s: %w", req.Method, req.URL.Redacted(), u.secrets().Error(err))
 		} else {
 			code := resp.StatusCode
 			if ok(code) {
@@ -281,19 +338,25 @@ func (u *Uploader) send(ctx context.Context, build func() (*http.Request, error)
 				}
 				return body, nil
 			}
-			snippet := drain(resp.Body)
+			// The body is the server's text: scrubbed of the token (some
+			// servers echo request headers) and of control characters.
+			snippet := printable.String(u.secrets().String(drain(resp.Body)))
 			switch {
 			case code == http.StatusUnauthorized || code == http.StatusForbidden:
 				return nil, fmt.Errorf("%w (HTTP %d from %s)", ErrAuth, code, req.URL.Redacted())
+			case code >= 300 && code < 400:
+				return nil, fmt.Errorf("%w: HTTP %d from %s to %q", ErrRedirect, code, req.URL.Redacted(),
+					printable.String(u.secrets().String(resp.Header.Get("Location"))))
 			case code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500:
 				last = fmt.Errorf("%s %s: HTTP %d %s", req.Method, req.URL.Redacted(), code, snippet)
 				if ra, okRA := retryAfter(resp.Header.Get("Retry-After"), u.now()); okRA {
 					wait = ra
 				}
 			default:
-				// Another 4xx, a 2xx that is not the protocol's success, or
-				// a redirect: resending the same bytes cannot change the
-				// answer, so it is rejected rather than resent forever.
+				// Another 4xx, or a 2xx that is not the protocol's success:
+				// resending the same bytes cannot change the answer, so it
+				// is rejected rather than resent forever; a run where every
+				// event is rejected fails (ErrAllRejected).
 				return nil, &rejectedError{status: code}
 			}
 		}
@@ -301,6 +364,13 @@ func (u *Uploader) send(ctx context.Context, build func() (*http.Request, error)
 			break
 		}
 		b := u.Retry.backoff(n)
+		if limit := u.Retry.maxRetryAfter(); wait > limit {
+			// A Retry-After longer than a run should wait (up to 136
+			// years fits the header) is not slept through, with or
+			// without a time budget: the next cron run tries again.
+			return nil, fmt.Errorf("%w; the server asks to retry in %s, longer than %s: left for the next run",
+				last, wait, limit)
+		}
 		if wait < b {
 			wait = b
 		}
@@ -313,6 +383,18 @@ func (u *Uploader) send(ctx context.Context, build func() (*http.Request, error)
 		}
 	}
 	return nil, fmt.Errorf("%w (after %d attempts)", last, attempts)
+}
+
+// client is u.Client that never follows a redirect, whoever built it: a
+// redirect means a wrong endpoint, and following one would send the token
+// and the events to another host.
+func (u *Uploader) client() *http.Client {
+	u.clientOnce.Do(func() {
+		c := *u.Client
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		u.noRedirect = &c
+	})
+	return u.noRedirect
 }
 
 func (u *Uploader) authorize(req *http.Request) {
@@ -355,15 +437,6 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 		return d, true
 	}
 	return 0, false
-}
-
-// scrubErr makes sure no error text carries the token, whatever a lower
-// layer chose to include.
-func scrubErr(err error, token string) error {
-	if token == "" || !strings.Contains(err.Error(), token) {
-		return err
-	}
-	return errors.New(strings.ReplaceAll(err.Error(), token, "[token]"))
 }
 
 // NewHTTPClient returns a client that keeps connections alive for

@@ -102,8 +102,6 @@ func configKey(section, flag string) string {
 	case "help", "config", "version", "every", "dry-run", "force", "reset-state", "week", "since", "until",
 		"out", "files", "mail", "profile", "collect-only", "parsed", "pretty", "log", "time", "limit", "jitter", "check-config":
 		return ""
-	case "max-line-bytes":
-		return "eve.max_line_bytes"
 	case "eve":
 		return "eve.path"
 	case "eve-rotated":
