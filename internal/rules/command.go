@@ -16,6 +16,10 @@ type Command struct {
 	cli.Common
 	cli.Service
 
+	Action string `arg:"" optional:"" default:"update" enum:"update,rollback" help:"update (the default) or rollback: reinstall a kept previous ruleset, tested and reloaded."`
+	To     int    `help:"rollback: which previous ruleset, 1 = the one installed before the current one." default:"1" placeholder:"N"`
+	Keep   int    `help:"Replaced rulesets kept in the state dir for rollback (0: none)." default:"3" placeholder:"N"`
+
 	URL             []string      `name:"url" sep:"none" help:"Rules source (http, https or file://); repeatable. %oinkcode% and %version% are substituted. Default: ET Open (ET Pro with --oinkcode-file)." placeholder:"URL"`
 	OinkcodeFile    string        `help:"File holding the ET Pro oinkcode (never logged)." placeholder:"FILE" type:"path"`
 	SuricataVersion string        `help:"Suricata version for %version% in URLs (default: ask the suricata binary, else 6.0.0)." placeholder:"X.Y.Z"`
@@ -49,6 +53,7 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 		TestCommand: c.TestCommand, ReloadCommand: c.ReloadCommand, ReportFormat: c.ReportFormat,
 		ReportLimit: c.ReportLimit, DryRun: c.DryRun, Force: c.Force, Quiet: c.Quiet, Offline: c.Offline,
 		MaxDownload: c.MaxDownload, Limits: archive.DefaultLimits(), UserAgent: "suricron-rules-update",
+		Keep: c.Keep,
 	}
 	cfg.Ignore = []string{}
 	for _, g := range c.Ignore {
@@ -70,6 +75,9 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 		Logger:        env.Logger,
 		DetectVersion: DetectSuricataVersion,
 		Metrics:       env.Metrics,
+	}
+	if c.Action == "rollback" {
+		return Rollback(ctx, cfg, deps, c.To)
 	}
 	return Run(ctx, cfg, deps)
 }

@@ -63,7 +63,9 @@ type Config struct {
 	Offline         bool
 	MaxDownload     int64
 	Limits          archive.Limits
-	UserAgent       string
+	// Keep is how many replaced rulesets stay available to rollback.
+	Keep      int
+	UserAgent string
 }
 
 // Deps are the run's connections to the outside world.
@@ -131,24 +133,10 @@ type run struct {
 // busy or a source is unreachable, 1 for a failed test or reload.
 func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 	r := &run{cfg: cfg, deps: deps, log: deps.Logger}
-	if r.log == nil {
-		r.log = slog.New(slog.DiscardHandler)
-	}
-	if r.deps.Now == nil {
-		r.deps.Now = time.Now
-	}
-	if r.deps.Stdout == nil {
-		r.deps.Stdout = io.Discard
-	}
-	if r.deps.Shell == nil {
-		r.deps.Shell = shell
-	}
+	r.defaults()
 	if r.deps.HTTP == nil {
 		r.deps.HTTP = &http.Client{Timeout: 2 * time.Minute}
 	}
-	r.secrets = &redact.Secrets{}
-	r.secrets.Add(cfg.Oinkcode, "<oinkcode>")
-	r.redact = r.secrets.String
 	defer func() {
 		// Errors reach stderr and cron mail: no secret, and no raw control
 		// or bidi character from a rule or a command's output.
@@ -430,6 +418,7 @@ func (r *run) update(ctx context.Context) error {
 			os.Remove(tmp)
 			return fmt.Errorf("record pending reload, %s kept unchanged: %w", c.Output, err)
 		}
+		r.saveHistory()
 		if err := r.commit(tmp); err != nil {
 			return err
 		}
@@ -623,6 +612,11 @@ func readInstalled(p string) ([]byte, *rule.Set, error) {
 		}
 		return nil, nil, fmt.Errorf("read installed rules: %w", err)
 	}
+	return parseInstalled(b)
+}
+
+// parseInstalled parses an installed (or kept) merged rules file.
+func parseInstalled(b []byte) ([]byte, *rule.Set, error) {
 	rules, _ := rule.ParseFile(string(b), "")
 	s := rule.NewSet(len(rules))
 	for _, x := range rules {
@@ -630,6 +624,10 @@ func readInstalled(p string) ([]byte, *rule.Set, error) {
 	}
 	return b, s, nil
 }
+
+func deps0Logger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+var timeNow = time.Now
 
 func (r *run) writeState(st *state) error {
 	b, err := json.MarshalIndent(st, "", "  ")
