@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/suricron/suricron/internal/cli"
@@ -21,6 +22,7 @@ type Command struct {
 	Keep   int    `help:"Replaced rulesets kept in the state dir for rollback (0: none)." default:"3" placeholder:"N"`
 
 	URL             []string      `name:"url" sep:"none" help:"Rules source (http, https or file://); repeatable. %oinkcode% and %version% are substituted. Default: ET Open (ET Pro with --oinkcode-file)." placeholder:"URL"`
+	HeaderFile      []string      `sep:"none" help:"URL=FILE: send the HTTP header lines in FILE ('Name: value', e.g. 'Authorization: Bearer <token>') with the requests for that --url source; the values are never logged. Repeatable." placeholder:"URL=FILE"`
 	OinkcodeFile    string        `help:"File holding the ET Pro oinkcode (never logged)." placeholder:"FILE" type:"path"`
 	SuricataVersion string        `help:"Suricata version for %version% in URLs (default: ask the suricata binary, else 6.0.0)." placeholder:"X.Y.Z"`
 	Conf            []string      `sep:"none" help:"oinkmaster.conf to apply (url, skipfile, disablesid, enablesid, modifysid, localsid); repeatable." placeholder:"FILE" type:"path"`
@@ -60,6 +62,22 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 		if g != "" {
 			cfg.Ignore = append(cfg.Ignore, g)
 		}
+	}
+	for _, hf := range c.HeaderFile {
+		// The URL may itself contain '=' (query strings): the file is
+		// after the last one.
+		i := strings.LastIndexByte(hf, '=')
+		if i <= 0 || i == len(hf)-1 {
+			return cli.Usagef("--header-file %q: want URL=FILE", hf)
+		}
+		text, err := cli.ReadSecret(hf[i+1:])
+		if err != nil {
+			return err
+		}
+		if cfg.SourceHeaders == nil {
+			cfg.SourceHeaders = map[string]string{}
+		}
+		cfg.SourceHeaders[hf[:i]] = text
 	}
 	if c.OinkcodeFile != "" {
 		code, err := cli.ReadSecret(c.OinkcodeFile)

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -63,9 +64,13 @@ type Config struct {
 	Offline         bool
 	MaxDownload     int64
 	Limits          archive.Limits
+	UserAgent       string
 	// Keep is how many replaced rulesets stay available to rollback.
-	Keep      int
-	UserAgent string
+	Keep int
+	// SourceHeaders maps a source URL, as given in URLs, to the header
+	// lines ("Name: value") read from its header file; the values are
+	// secrets.
+	SourceHeaders map[string]string
 }
 
 // Deps are the run's connections to the outside world.
@@ -126,6 +131,8 @@ type run struct {
 	fp      string
 	pol     *policy.Policy
 	urls    []string // configured (placeholder) form
+	// headers per configured URL, from SourceHeaders.
+	headers map[string]map[string]string
 }
 
 // Run performs one update. Errors carry cli exit codes: 2 for bad
@@ -278,7 +285,56 @@ func (r *run) configure(ctx context.Context) error {
 		fmt.Fprintf(fp, "url=%s\n", r.configured(u))
 	}
 	r.urls = urls
+	if err := r.sourceHeaders(); err != nil {
+		return err
+	}
+	for _, u := range urls {
+		for name := range r.headers[r.configured(u)] {
+			// A changed token must not force a rebuild, a new header must.
+			fmt.Fprintf(fp, "header %s %s\n", r.configured(u), name)
+		}
+	}
 	r.fp = hex.EncodeToString(fp.Sum(nil))
+	return nil
+}
+
+var headerName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+// sourceHeaders parses SourceHeaders, registers every value as a secret
+// and keys the headers by configured URL for the fetcher.
+func (r *run) sourceHeaders() error {
+	r.headers = map[string]map[string]string{}
+	for src, text := range r.cfg.SourceHeaders {
+		found := false
+		for _, u := range r.urls {
+			if u == src || r.configured(u) == src {
+				found = true
+				src = r.configured(u)
+			}
+		}
+		if !found {
+			return cli.Usagef("header file for %s: no such source (give the URL exactly as in --url)", r.redact(src))
+		}
+		h := map[string]string{}
+		for i, line := range strings.Split(text, "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			name, val, ok := strings.Cut(line, ":")
+			name, val = strings.TrimSpace(name), strings.TrimSpace(val)
+			if !ok || !headerName.MatchString(name) || val == "" || strings.ContainsAny(val, "\r\x00") {
+				// The line itself is a secret: name only its number.
+				return cli.Usagef("header file for %s line %d: want \"Name: value\"", r.redact(src), i+1)
+			}
+			r.secrets.Add(val, "[redacted]")
+			if _, cred, ok := strings.Cut(val, " "); ok {
+				r.secrets.Add(strings.TrimSpace(cred), "[redacted]")
+			}
+			h[name] = val
+		}
+		r.headers[src] = h
+	}
 	return nil
 }
 
@@ -319,7 +375,7 @@ func (r *run) update(ctx context.Context) error {
 	c := r.cfg
 	fetcher := &fetch.Fetcher{
 		Client: r.deps.HTTP, CacheDir: r.cacheDir(), UserAgent: c.UserAgent, MaxBytes: c.MaxDownload,
-		Offline: c.Offline, Logger: r.log, Now: r.deps.Now, Redact: r.redact,
+		Offline: c.Offline, Logger: r.log, Now: r.deps.Now, Redact: r.redact, Headers: r.headers,
 	}
 	prev := r.readState()
 	results := make([]*fetch.Result, len(r.urls))
