@@ -2,9 +2,13 @@ package main
 
 import (
 	"archive/tar"
+	"bytes"
 	"compress/gzip"
+	"encoding/pem"
 	"fmt"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -107,7 +112,7 @@ func exits(ts *testscript.TestScript, neg bool, args []string) {
 	cmd := exec.Command(prog, args[2:]...)
 	cmd.Dir = ts.Getenv("WORK")
 	// The script's PATH ("env PATH=..."), so a test can hide suricata.
-	cmd.Env = append(os.Environ(), "PATH="+ts.Getenv("PATH"))
+	cmd.Env = append(os.Environ(), "PATH="+ts.Getenv("PATH"), "WORK="+ts.Getenv("WORK"))
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()
@@ -317,5 +322,88 @@ func TestInflatedTarballPeakRSS(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(dir, "out", "suricata.rules"))
 	if err != nil || strings.Count(string(b), "\n") != 2 {
 		t.Fatalf("installed: %v\n%.200s", err, b)
+	}
+}
+
+// A private HTTPS source that answers 401 without its bearer header: the
+// header comes from a file given per source, and the token shows nowhere
+// (stdout, stderr, state and cache files).
+func TestSourceHeaderHTTPS(t *testing.T) {
+	const token = "tok-7f3c9a1e5b2d48c6"
+	var buf bytes.Buffer
+	zw := kgzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	rules := "alert tcp any any -> any any (msg:\"T private\"; sid:9000001; rev:1;)\n"
+	tw.WriteHeader(&tar.Header{Name: "rules/private.rules", Mode: 0o644, Size: int64(len(rules)), Typeflag: tar.TypeReg})
+	tw.Write([]byte(rules))
+	tw.Close()
+	zw.Close()
+	tarball := buf.Bytes()
+	var md5Auth atomic.Value
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".md5") {
+			md5Auth.Store(r.Header.Get("Authorization"))
+			http.NotFound(w, r)
+			return
+		}
+		if r.Header.Get("Authorization") != "Bearer "+token {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		w.Write(tarball)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hdr := filepath.Join(dir, "et-telemetry.header")
+	if err := os.WriteFile(hdr, []byte("Authorization: Bearer "+token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url := srv.URL + "/rules.tar.gz"
+	state := filepath.Join(dir, "state")
+	run := func(extra ...string) (int, string) {
+		args := append([]string{"-c", os.DevNull, "--url", url, "--state-dir", state,
+			"--output", filepath.Join(dir, "out", "suricata.rules"), "--min-rules", "1", "--log-level", "debug"}, extra...)
+		cmd := exec.Command(filepath.Join(binDir, "rules-update"), args...)
+		cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+ca)
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return code, string(out)
+	}
+	if code, out := run(); code != 65 || !strings.Contains(out, "401") {
+		t.Fatalf("without the header: exit %d, want 65 naming the 401\n%s", code, out)
+	}
+	code, out := run("--header-file", url+"="+hdr)
+	if code != 0 {
+		t.Fatalf("with the header: exit %d\n%s", code, out)
+	}
+	if got, _ := md5Auth.Load().(string); got != "Bearer "+token {
+		t.Errorf("the .md5 request went without the header: %q", got)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "out", "suricata.rules"))
+	if err != nil || !strings.Contains(string(b), "sid:9000001") {
+		t.Fatalf("installed: %v %s", err, b)
+	}
+	leaks := out
+	filepath.WalkDir(state, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			leaks += string(b)
+		}
+		return nil
+	})
+	if strings.Contains(leaks, token) {
+		t.Fatalf("token leaked:\n%s", leaks)
+	}
+	if code, out := run("--header-file", "https://elsewhere/x.tar.gz="+hdr); code != 2 || strings.Contains(out, token) {
+		t.Fatalf("header for an unknown source: exit %d\n%s", code, out)
 	}
 }

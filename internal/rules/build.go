@@ -8,6 +8,7 @@ import (
 	"path"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/suricron/suricron/internal/rules/archive"
@@ -52,6 +53,7 @@ func buildRuleset(srcs []sourceFiles, ignore []string, pol *policy.Policy, local
 	}
 	var entries []entry
 	rs := &ruleset{}
+	classes := &classMerge{index: map[string]int{}}
 	filter, err := newFileFilter(ignore, pol.SkipFiles)
 	if err != nil {
 		return nil, err
@@ -59,9 +61,7 @@ func buildRuleset(srcs []sourceFiles, ignore []string, pol *policy.Policy, local
 	for i, s := range srcs {
 		for k, f := range s.files {
 			if path.Base(f.Name) == "classification.config" {
-				if rs.classification == "" {
-					rs.classification = f.Data
-				}
+				classes.add(s.name, f.Data)
 				continue
 			}
 			if !filter.loads(f.Name) {
@@ -77,6 +77,8 @@ func buildRuleset(srcs []sourceFiles, ignore []string, pol *policy.Policy, local
 			entries = append(entries, entry{src: i, job: job})
 		}
 	}
+	rs.classification = classes.String()
+	rs.warnings = append(rs.warnings, classes.warnings...)
 	sort.SliceStable(entries, func(a, b int) bool { return entries[a].job.file.Name < entries[b].job.file.Name })
 	total := 0
 	for _, e := range entries {
@@ -196,4 +198,56 @@ func countEnabled(s *rule.Set) (enabled, disabled int) {
 		}
 	}
 	return enabled, disabled
+}
+
+// classMerge merges the classification.config of every source, in source
+// order, as suricata-update does: one line per short name, in the order
+// names first appear; when two sources define a name, the higher priority
+// number wins (a tie keeps the first) and a real conflict is warned about.
+type classMerge struct {
+	lines    []string
+	prio     []int
+	index    map[string]int
+	warnings []error
+}
+
+func (m *classMerge) add(src, data string) {
+	for no, line := range strings.Split(data, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		_, def, ok := strings.Cut(line, ":")
+		fields := strings.Split(strings.TrimSpace(def), ",")
+		prio, err := 0, error(nil)
+		if ok && len(fields) == 3 {
+			prio, err = strconv.Atoi(strings.TrimSpace(fields[2]))
+		}
+		if !ok || len(fields) != 3 || err != nil || !strings.HasPrefix(line, "config classification") {
+			m.warnings = append(m.warnings, fmt.Errorf("%s: classification.config line %d: not \"config classification: name,description,priority\"; skipped", src, no+1))
+			continue
+		}
+		key := strings.TrimSpace(fields[0])
+		i, seen := m.index[key]
+		if !seen {
+			m.index[key] = len(m.lines)
+			m.lines = append(m.lines, line)
+			m.prio = append(m.prio, prio)
+			continue
+		}
+		if prio > m.prio[i] {
+			m.warnings = append(m.warnings, fmt.Errorf("%s: classification %q defined again with priority %d (was %d); keeping %d", src, key, prio, m.prio[i], prio))
+			m.lines[i], m.prio[i] = line, prio
+		} else if prio < m.prio[i] {
+			m.warnings = append(m.warnings, fmt.Errorf("%s: classification %q defined again with priority %d; keeping %d", src, key, prio, m.prio[i]))
+		}
+	}
+}
+
+// String is the merged file; "" when no source had one.
+func (m *classMerge) String() string {
+	if len(m.lines) == 0 {
+		return ""
+	}
+	return strings.Join(m.lines, "\n") + "\n"
 }

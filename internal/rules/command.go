@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/suricron/suricron/internal/cli"
@@ -16,7 +17,12 @@ type Command struct {
 	cli.Base
 	cli.Service
 
+	Action string `arg:"" optional:"" default:"update" enum:"update,rollback" help:"update (the default) or rollback: reinstall a kept previous ruleset, tested and reloaded."`
+	To     int    `help:"rollback: which previous ruleset, 1 = the one installed before the current one." default:"1" placeholder:"N"`
+	Keep   int    `help:"Replaced rulesets kept in the state dir for rollback (0: none)." default:"3" placeholder:"N"`
+
 	URL             []string      `name:"url" sep:"none" help:"Rules source (http, https or file://); repeatable. %oinkcode% and %version% are substituted. Default: ET Open (ET Pro with --oinkcode-file)." placeholder:"URL"`
+	HeaderFile      []string      `sep:"none" help:"URL=FILE: send the HTTP header lines in FILE ('Name: value', e.g. 'Authorization: Bearer <token>') with the requests for that --url source; the values are never logged. Repeatable." placeholder:"URL=FILE"`
 	OinkcodeFile    string        `help:"File holding the ET Pro oinkcode (never logged)." placeholder:"FILE" type:"path"`
 	SuricataVersion string        `help:"Suricata version for %version% in URLs (default: ask the suricata binary, else 6.0.0)." placeholder:"X.Y.Z"`
 	Conf            []string      `sep:"none" help:"oinkmaster.conf to apply (url, skipfile, disablesid, enablesid, modifysid, localsid); repeatable." placeholder:"FILE" type:"path"`
@@ -49,12 +55,29 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 		TestCommand: c.TestCommand, ReloadCommand: c.ReloadCommand, ReportFormat: c.ReportFormat,
 		ReportLimit: c.ReportLimit, DryRun: c.DryRun, Force: c.Force, Quiet: c.Quiet, Offline: c.Offline,
 		MaxDownload: c.MaxDownload, Limits: archive.DefaultLimits(), UserAgent: "suricron-rules-update",
+		Keep: c.Keep,
 	}
 	cfg.Ignore = []string{}
 	for _, g := range c.Ignore {
 		if g != "" {
 			cfg.Ignore = append(cfg.Ignore, g)
 		}
+	}
+	for _, hf := range c.HeaderFile {
+		// The URL may itself contain '=' (query strings): the file is
+		// after the last one.
+		i := strings.LastIndexByte(hf, '=')
+		if i <= 0 || i == len(hf)-1 {
+			return cli.Usagef("--header-file %q: want URL=FILE", hf)
+		}
+		text, err := cli.ReadSecret(hf[i+1:])
+		if err != nil {
+			return err
+		}
+		if cfg.SourceHeaders == nil {
+			cfg.SourceHeaders = map[string]string{}
+		}
+		cfg.SourceHeaders[hf[:i]] = text
 	}
 	if c.OinkcodeFile != "" {
 		code, err := cli.ReadSecret(c.OinkcodeFile)
@@ -70,6 +93,9 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 		Logger:        env.Logger,
 		DetectVersion: DetectSuricataVersion,
 		Metrics:       env.Metrics,
+	}
+	if c.Action == "rollback" {
+		return Rollback(ctx, cfg, deps, c.To)
 	}
 	return Run(ctx, cfg, deps)
 }

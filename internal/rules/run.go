@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -64,6 +65,12 @@ type Config struct {
 	MaxDownload     int64
 	Limits          archive.Limits
 	UserAgent       string
+	// Keep is how many replaced rulesets stay available to rollback.
+	Keep int
+	// SourceHeaders maps a source URL, as given in URLs, to the header
+	// lines ("Name: value") read from its header file; the values are
+	// secrets.
+	SourceHeaders map[string]string
 }
 
 // Deps are the run's connections to the outside world.
@@ -124,6 +131,8 @@ type run struct {
 	fp      string
 	pol     *policy.Policy
 	urls    []string // configured (placeholder) form
+	// headers per configured URL, from SourceHeaders.
+	headers map[string]map[string]string
 }
 
 // Run performs one update. Errors carry cli exit codes: 2 for bad
@@ -131,24 +140,10 @@ type run struct {
 // busy or a source is unreachable, 1 for a failed test or reload.
 func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 	r := &run{cfg: cfg, deps: deps, log: deps.Logger}
-	if r.log == nil {
-		r.log = slog.New(slog.DiscardHandler)
-	}
-	if r.deps.Now == nil {
-		r.deps.Now = time.Now
-	}
-	if r.deps.Stdout == nil {
-		r.deps.Stdout = io.Discard
-	}
-	if r.deps.Shell == nil {
-		r.deps.Shell = shell
-	}
+	r.defaults()
 	if r.deps.HTTP == nil {
 		r.deps.HTTP = &http.Client{Timeout: 2 * time.Minute}
 	}
-	r.secrets = &redact.Secrets{}
-	r.secrets.Add(cfg.Oinkcode, "<oinkcode>")
-	r.redact = r.secrets.String
 	defer func() {
 		// Errors reach stderr and cron mail: no secret, and no raw control
 		// or bidi character from a rule or a command's output.
@@ -293,7 +288,56 @@ func (r *run) configure(ctx context.Context) error {
 		fmt.Fprintf(fp, "url=%s\n", r.configured(u))
 	}
 	r.urls = urls
+	if err := r.sourceHeaders(); err != nil {
+		return err
+	}
+	for _, u := range urls {
+		for name := range r.headers[r.configured(u)] {
+			// A changed token must not force a rebuild, a new header must.
+			fmt.Fprintf(fp, "header %s %s\n", r.configured(u), name)
+		}
+	}
 	r.fp = hex.EncodeToString(fp.Sum(nil))
+	return nil
+}
+
+var headerName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+// sourceHeaders parses SourceHeaders, registers every value as a secret
+// and keys the headers by configured URL for the fetcher.
+func (r *run) sourceHeaders() error {
+	r.headers = map[string]map[string]string{}
+	for src, text := range r.cfg.SourceHeaders {
+		found := false
+		for _, u := range r.urls {
+			if u == src || r.configured(u) == src {
+				found = true
+				src = r.configured(u)
+			}
+		}
+		if !found {
+			return cli.Usagef("header file for %s: no such source (give the URL exactly as in --url)", r.redact(src))
+		}
+		h := map[string]string{}
+		for i, line := range strings.Split(text, "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			name, val, ok := strings.Cut(line, ":")
+			name, val = strings.TrimSpace(name), strings.TrimSpace(val)
+			if !ok || !headerName.MatchString(name) || val == "" || strings.ContainsAny(val, "\r\x00") {
+				// The line itself is a secret: name only its number.
+				return cli.Usagef("header file for %s line %d: want \"Name: value\"", r.redact(src), i+1)
+			}
+			r.secrets.Add(val, "[redacted]")
+			if _, cred, ok := strings.Cut(val, " "); ok {
+				r.secrets.Add(strings.TrimSpace(cred), "[redacted]")
+			}
+			h[name] = val
+		}
+		r.headers[src] = h
+	}
 	return nil
 }
 
@@ -334,7 +378,7 @@ func (r *run) update(ctx context.Context) error {
 	c := r.cfg
 	fetcher := &fetch.Fetcher{
 		Client: r.deps.HTTP, CacheDir: r.cacheDir(), UserAgent: c.UserAgent, MaxBytes: c.MaxDownload,
-		Offline: c.Offline, Logger: r.log, Now: r.deps.Now, Redact: r.redact,
+		Offline: c.Offline, Logger: r.log, Now: r.deps.Now, Redact: r.redact, Headers: r.headers,
 	}
 	prev := r.readState()
 	results := make([]*fetch.Result, len(r.urls))
@@ -433,6 +477,7 @@ func (r *run) update(ctx context.Context) error {
 			os.Remove(tmp)
 			return fmt.Errorf("record pending reload, %s kept unchanged: %w", c.Output, err)
 		}
+		r.saveHistory()
 		if err := r.commit(tmp); err != nil {
 			return err
 		}
@@ -626,6 +671,11 @@ func readInstalled(p string) ([]byte, *rule.Set, error) {
 		}
 		return nil, nil, fmt.Errorf("read installed rules: %w", err)
 	}
+	return parseInstalled(b)
+}
+
+// parseInstalled parses an installed (or kept) merged rules file.
+func parseInstalled(b []byte) ([]byte, *rule.Set, error) {
 	rules, _ := rule.ParseFile(string(b), "")
 	s := rule.NewSet(len(rules))
 	for _, x := range rules {
@@ -633,6 +683,10 @@ func readInstalled(p string) ([]byte, *rule.Set, error) {
 	}
 	return b, s, nil
 }
+
+func deps0Logger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+var timeNow = time.Now
 
 func (r *run) writeState(st *state) error {
 	b, err := json.MarshalIndent(st, "", "  ")

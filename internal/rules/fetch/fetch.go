@@ -56,6 +56,10 @@ type Fetcher struct {
 	Now     func() time.Time
 	// Redact removes secrets from anything that reaches a message.
 	Redact func(string) string
+	// Headers holds extra request headers per source, keyed by its
+	// configured URL (e.g. Authorization for ET Pro telemetry or MISP);
+	// they go with the .md5 request too, as suricata-update sends them.
+	Headers map[string]map[string]string
 }
 
 // Result of one fetch. Body is nil when NotModified.
@@ -153,7 +157,7 @@ func (f *Fetcher) Fetch(ctx context.Context, configured, actual string) (*Result
 	case "file":
 		res, err = f.fetchFile(u.Path, cached)
 	case "http", "https":
-		res, err = f.fetchHTTP(ctx, actual, shown, cached)
+		res, err = f.fetchHTTP(ctx, actual, shown, cached, f.Headers[configured])
 	default:
 		return nil, fmt.Errorf("source %s: unsupported scheme %q (want http, https or file)", shown, u.Scheme)
 	}
@@ -224,8 +228,8 @@ func (f *Fetcher) get(ctx context.Context, u string, hdr map[string]string) (*ht
 
 // remoteMD5 fetches the ".md5" sidecar. Absence is normal (ET Pro, most
 // mirrors); anything else is logged and the download goes ahead unchecked.
-func (f *Fetcher) remoteMD5(ctx context.Context, u, shown string) string {
-	resp, err := f.get(ctx, u+".md5", nil)
+func (f *Fetcher) remoteMD5(ctx context.Context, u, shown string, extra map[string]string) string {
+	resp, err := f.get(ctx, u+".md5", extra)
 	if err != nil {
 		f.Logger.Warn("md5 sidecar unavailable", "url", shown+".md5", "err", f.Redact(err.Error()))
 		return ""
@@ -243,12 +247,15 @@ func (f *Fetcher) remoteMD5(ctx context.Context, u, shown string) string {
 	return sum
 }
 
-func (f *Fetcher) fetchHTTP(ctx context.Context, u, shown string, cached *Meta) (*Result, error) {
-	sidecar := f.remoteMD5(ctx, u, shown)
+func (f *Fetcher) fetchHTTP(ctx context.Context, u, shown string, cached *Meta, extra map[string]string) (*Result, error) {
+	sidecar := f.remoteMD5(ctx, u, shown, extra)
 	if cached != nil && sidecar != "" && sidecar == cached.MD5 {
 		return &Result{NotModified: true, Meta: *cached}, nil
 	}
 	hdr := map[string]string{}
+	for k, v := range extra {
+		hdr[k] = v
+	}
 	// Conditional headers only make sense when no sidecar told us already
 	// that the file changed.
 	if cached != nil && sidecar == "" {
