@@ -105,7 +105,17 @@ func commandUses(body string) []commandUse {
 			line = line[:i]
 		}
 		var cur *commandUse
+		quoted := false
 		for _, tok := range strings.Fields(line) {
+			// Flags inside a quoted argument (--exec 'hook --queue x')
+			// belong to another program.
+			wasQuoted := quoted
+			if strings.Count(tok, "'")%2 == 1 {
+				quoted = !quoted
+			}
+			if wasQuoted || (quoted && strings.Contains(tok, "'")) {
+				continue
+			}
 			switch {
 			case tok == "|" || tok == "&&" || tok == ";" || tok == "||":
 				cur = nil
@@ -126,8 +136,11 @@ func helpFlags(t *testing.T, bin, cmd string) map[string]bool {
 	t.Helper()
 	flags := map[string]bool{}
 	pages := [][]string{{"--help"}}
-	if cmd == "telemetry-send" {
+	switch cmd {
+	case "telemetry-send":
 		pages = append(pages, []string{"send", "--help"}, []string{"heartbeat", "--help"}, []string{"status", "--help"})
+	case "eve-ship":
+		pages = append(pages, []string{"schema", "--help"})
 	}
 	for _, args := range pages {
 		r := runCmd(t, []string{"COLUMNS=200"}, filepath.Join(bin, cmd), args...)
