@@ -67,6 +67,10 @@ type Deps struct {
 	Stdout   io.Writer
 	Logger   *slog.Logger
 	Metrics  *metrics.Registry // --metrics-file; nil records nothing
+
+	// writeState replaces a state file (nil: atomically on disk); tests
+	// inject EIO and ENOSPC with it.
+	writeState func(path string, data []byte) error
 }
 
 // ParsePorts parses an --expected-ports list: "tcp/443", "udp/53" or "53"

@@ -80,6 +80,9 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 		}
 	} else {
 		store := NewStore(cfg.StateDir)
+		if deps.writeState != nil {
+			store.write = deps.writeState
+		}
 		if err := collect(ctx, cfg, deps, local, store); err != nil {
 			return err
 		}
@@ -167,9 +170,11 @@ func fromStore(store *Store, cfg Config, in *buildInput) error {
 
 // collect folds the lines new since the checkpoint into the day files.
 // Order: Prepare the batch, write days and carry (with the batch id),
-// Commit. A crash after the days were written leaves the batch pending;
-// the next run reads exactly that batch again, finds its id in the carry
-// and only commits, so no line is counted twice.
+// Commit. A crash or a failed write (EIO, full disk) after some days were
+// written leaves the batch pending; the next run reads exactly that batch
+// again and skips every day file already stamped with its id (each day's
+// counts and its batch id are one atomic replace), then the carry: so no
+// line is counted twice, whichever write failed.
 func collect(ctx context.Context, cfg Config, deps Deps, local Local, store *Store) error {
 	carry, err := store.ReadCarry()
 	if err != nil {
@@ -221,11 +226,16 @@ func collect(ctx context.Context, cfg Config, deps Deps, local Local, store *Sto
 			if err != nil {
 				return err
 			}
+			if old != nil && old.Batch == batch {
+				deps.Logger.Warn("day already holds this batch (an earlier write failed after it); skipping it", "date", date, "batch", batch)
+				continue
+			}
 			if old != nil {
 				old.merge(d, cfg.Limits)
 				old.finish(cfg.Limits)
 				d = old
 			}
+			d.Batch = batch
 			if err := store.WriteDay(d); err != nil {
 				return err
 			}
