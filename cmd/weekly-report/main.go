@@ -69,7 +69,7 @@ func (c *command) Run(ctx context.Context, env *cli.Env) error {
 		host, _ = os.Hostname()
 	}
 	if cfg.From == "" {
-		cfg.From = "suricron@" + host
+		cfg.From = report.DefaultFrom(report.MailnamePath, host)
 	}
 	deps := report.Deps{Now: func() time.Time { return now }, Hostname: host, Stdout: env.Stdout, Logger: env.Logger, Metrics: env.Metrics}
 	if c.Mail {

@@ -304,7 +304,7 @@ func scanFiles(ctx context.Context, cfg Config, deps Deps, local Local, in *buil
 		}
 	}
 	if f.Bad > 0 {
-		in.notes = append(in.notes, fmt.Sprintf("%d undecodable lines skipped", f.Bad))
+		in.notes = append(in.notes, plural(f.Bad, "undecodable line", "undecodable lines")+" skipped")
 	}
 	in.cur = f.Days()
 	in.base = f.Before()
@@ -337,7 +337,7 @@ func scanFile(ctx context.Context, path string, f *Folder, in *buildInput) error
 		in.notes = append(in.notes, fmt.Sprintf("%s: read stopped at byte %d: %v", path, sc.Offset(), err))
 	}
 	if sc.Oversize > 0 {
-		in.notes = append(in.notes, fmt.Sprintf("%s: %d oversize lines skipped", path, sc.Oversize))
+		in.notes = append(in.notes, fmt.Sprintf("%s: %s skipped", path, plural(int64(sc.Oversize), "oversize line", "oversize lines")))
 	}
 	return nil
 }
