@@ -68,6 +68,9 @@ type Deps struct {
 	Stdout   io.Writer
 	Logger   *slog.Logger
 	Metrics  *metrics.Registry // --metrics-file; nil records nothing
+	// Progress, when set, shows an ad-hoc scan's progress (see
+	// WantProgress: only on a terminal).
+	Progress ProgressFunc
 
 	// writeState replaces a state file (nil: atomically on disk); tests
 	// inject EIO and ENOSPC with it.

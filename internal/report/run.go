@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"os"
@@ -281,14 +282,21 @@ func scanFiles(ctx context.Context, cfg Config, deps Deps, local Local, in *buil
 	type file struct {
 		path  string
 		first time.Time
+		size  int64
 	}
 	files := make([]file, 0, len(paths))
+	var total int64
 	for _, p := range paths {
 		t, err := firstTimestamp(p)
 		if err != nil {
 			return err
 		}
-		files = append(files, file{p, t})
+		var size int64
+		if fi, err := os.Stat(p); err == nil {
+			size = fi.Size()
+		}
+		total += size
+		files = append(files, file{p, t, size})
 	}
 	slices.SortStableFunc(files, func(a, b file) int {
 		if c := a.first.Compare(b.first); c != 0 {
@@ -298,11 +306,21 @@ func scanFiles(ctx context.Context, cfg Config, deps Deps, local Local, in *buil
 	})
 	f := NewFolder(cfg.Location, local, cfg.Limits, nil)
 	f.SetWindow(in.period.Start, in.period.End)
+	var prog Progress = noProgress{}
+	if deps.Progress != nil {
+		prog = deps.Progress(total)
+	}
+	var done int64
 	for _, fl := range files {
-		if err := scanFile(ctx, fl.path, f, in); err != nil {
+		base := done
+		err := scanFile(ctx, fl.path, f, in, func(pos int64) { prog.Set(base + pos) })
+		if err != nil {
 			return err
 		}
+		done += fl.size
+		prog.Set(done)
 	}
+	prog.Finish()
 	if f.Bad > 0 {
 		in.notes = append(in.notes, plural(f.Bad, "undecodable line", "undecodable lines")+" skipped")
 	}
@@ -319,7 +337,9 @@ func scanFiles(ctx context.Context, cfg Config, deps Deps, local Local, in *buil
 	return nil
 }
 
-func scanFile(ctx context.Context, path string, f *Folder, in *buildInput) error {
+// scanFile folds one file; progress gets, now and then, how many bytes of
+// the file as stored have been read.
+func scanFile(ctx context.Context, path string, f *Folder, in *buildInput, progress func(int64)) error {
 	ef, err := eve.Open(path)
 	if err != nil {
 		return cli.Usage(fmt.Errorf("--files: %w", err))
@@ -327,8 +347,11 @@ func scanFile(ctx context.Context, path string, f *Folder, in *buildInput) error
 	defer ef.Close()
 	sc := eve.NewScanner(ef.Reader, 0, 0)
 	for n := 0; sc.Next(); n++ {
-		if n&4095 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+		if n&4095 == 0 {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			progress(storedPos(ef, sc))
 		}
 		f.Fold(sc.Line())
 	}
@@ -340,6 +363,20 @@ func scanFile(ctx context.Context, path string, f *Folder, in *buildInput) error
 		in.notes = append(in.notes, fmt.Sprintf("%s: %s skipped", path, plural(int64(sc.Oversize), "oversize line", "oversize lines")))
 	}
 	return nil
+}
+
+// storedPos is how far into the file on disk a scan is: the scanner's
+// offset for a plain file, the compressed file's read position for gzip
+// (lseek is safe beside the inflating goroutine's reads).
+func storedPos(ef *eve.File, sc *eve.Scanner) int64 {
+	if !ef.Gzip {
+		return sc.Offset()
+	}
+	pos, err := ef.File.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0
+	}
+	return pos
 }
 
 // firstTimestamp reads the first timestamp in the first lines of path; a
