@@ -1,83 +1,99 @@
 #!/usr/bin/env bash
 # run.sh - weekly-report benchmark (make bench).
 #
-# Generates SIZE_GB (default 5) of synthetic eve.json into a temp dir (half
-# of the files gzip-compressed, as logrotate leaves them), then measures:
-#   1. the ad-hoc report over all files: throughput and peak RSS;
-#   2. the collect path (state mode, --collect-only) over the plain files:
-#      seconds per GB;
-#   3. the anchor: jq computing only the alert summary (count per signature
-#      and severity) over the same files in the same run;
-# and prints both with their ratio. Needs /usr/bin/time, jq and gzip.
+# Generates SIZE_GB (default 5; on a shared machine use 1) of synthetic
+# eve.json (half of the files gzip-compressed, as logrotate leaves them) and
+# measures, interleaved so that a load change hits all alike, RUNS (3) times
+# each:
+#   report   weekly-report ad hoc over all files (all four sections);
+#   plain    weekly-report over the plain files only;
+#   inflate  the anchor for gzip input: klauspost inflating the .gz half;
+#   jq       the anchor for plain input: jq computing only an alert summary
+#            (count per signature and severity) over the plain files;
+#   before   BEFORE_BIN (optional), an older weekly-report, on all files.
+# Prints min/median/max seconds and peak RSS per command, the ratios the
+# targets of issue 17 name, and the load average before and after. The
+# collect path (state mode) is timed once. Needs /usr/bin/time, jq, gzip.
 set -euo pipefail
 
 size_gb=${SIZE_GB:-${1:-5}}
 files=${FILES:-8}
+runs=${RUNS:-3}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/wr-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 data=$work/data
 mkdir -p "$data"
+for tool in jq gzip /usr/bin/time; do
+	command -v "$tool" >/dev/null || { echo "run.sh: $tool not found (apt-get install jq gzip time)" >&2; exit 1; }
+done
 
 cd "$root"
 go build -o "$work/weekly-report" ./cmd/weekly-report
 go build -o "$work/evegen" ./bench/report/evegen
+go build -o "$work/inflate" ./bench/report/inflate
 
-bytes=$(awk -v g="$size_gb" 'BEGIN{printf "%.0f", g*1024*1024*1024}')  # %d overflows in mawk past 2 GiB
-echo "generating $size_gb GB in $files files under $data"
+bytes=$(awk -v g="$size_gb" 'BEGIN{printf "%.0f", g*1024*1024*1024}') # %d overflows in mawk past 2 GiB
+echo "generating $size_gb GiB in $files files under $data"
 truth=$("$work/evegen" -size "$bytes" -files "$files" -dir "$data")
 echo "generator truth: $truth"
-# Uncompressed size: plain files as they are, .gz through gzip -l's
-# cousin: decompressed byte count (gzip -l overflows past 4 GiB).
-raw=0
-for f in "$data"/eve.json*; do
-	case $f in
-	*.gz) n=$(gzip -dc "$f" | wc -c) ;;
-	*) n=$(stat -c %s "$f") ;;
-	esac
-	raw=$((raw + n))
-done
-mb=$(awk -v b="$raw" 'BEGIN{printf "%.1f", b/1048576}')
-echo "input: $mb MiB uncompressed"
+gz=$(ls "$data"/eve.json* | grep '\.gz$' || true)
+plain=$(ls "$data"/eve.json* | grep -v '\.gz$')
+plain_bytes=$(cat $plain | wc -c)
+gz_raw=$("$work/inflate" $gz)
+mib() { awk -v b="$1" 'BEGIN{printf "%.1f", b/1048576}'; }
+echo "input: plain $(mib "$plain_bytes") MiB, gzip half $(mib "$gz_raw") MiB inflated ($(mib "$(cat $gz | wc -c)") MiB stored)"
 
-measure() { # label, command...
+jqsum() { jq -c 'select(.event_type=="alert") | [.alert.signature_id, .alert.severity]' $plain | sort | uniq -c | sort -rn; }
+export -f jqsum
+export plain
+
+# measure LABEL CMD...: one timed run, appended to $work/LABEL.runs as
+# "seconds rss_mib".
+measure() {
 	local label=$1; shift
-	/usr/bin/time -v -o "$work/$label.time" "$@" >"$work/$label.out" 2>"$work/$label.err" || {
+	/usr/bin/time -f '%e %M' -o "$work/$label.time" "$@" >"$work/$label.out" 2>"$work/$label.err" || {
 		echo "$label failed:"; cat "$work/$label.err"; exit 1; }
-	secs=$(awk -F': ' '/Elapsed/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$work/$label.time")
-	rss=$(awk -F': ' '/Maximum resident/ {printf "%.1f", $2/1024}' "$work/$label.time")
-	echo "$label: ${secs}s, $(awk -v m="$mb" -v s="$secs" 'BEGIN{printf "%.0f", m/s}') MiB/s, peak RSS ${rss} MiB"
+	awk '{printf "%s %.1f\n", $1, $2/1024}' "$work/$label.time" >>"$work/$label.runs"
 }
+report() { "$1" --files "$data/eve.json*" --since 2000-01-01 --until 2100-01-01 --format json --log-format json; }
+reportplain() { "$1" $(for f in $plain; do printf -- '--files %s ' "$f"; done) --since 2000-01-01 --until 2100-01-01 --format json --log-format json; }
+export -f report reportplain
+export data
 
-# 1. Ad hoc report over everything.
-measure report "$work/weekly-report" --files "$data/eve.json*" --since 2000-01-01 --until 2100-01-01 --format json
-report_secs=$secs
-report_rss=$rss
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+for i in $(seq "$runs"); do
+	echo "run $i/$runs"
+	measure report bash -c 'report "$0"' "$work/weekly-report"
+	[[ -z ${BEFORE_BIN:-} ]] || measure before bash -c 'report "$0"' "$BEFORE_BIN"
+	measure inflate "$work/inflate" $gz
+	measure plain bash -c 'reportplain "$0"' "$work/weekly-report"
+	measure jq bash -c jqsum
+done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
 got=$(grep -m1 '"total"' "$work/report.out" | tr -dc 0-9)
 want=$(echo "$truth" | sed 's/.*alerts=\([0-9]*\).*/\1/')
 echo "report alerts: $got (generator: $want)"
 [ "$got" = "$want" ] || { echo "MISMATCH"; exit 1; }
 
-# 2. Collect path over the plain files, concatenated as one live eve.json.
-cat $(ls "$data"/eve.json* | grep -v '\.gz$') >"$work/live.json"
-plain=$(stat -c %s "$work/live.json")
-measure collect "$work/weekly-report" --eve "$work/live.json" --state-dir "$work/state" --start beginning --collect-only
-echo "collect: $(awk -v s="$secs" -v b="$plain" 'BEGIN{printf "%.2f", s/(b/1073741824)}') s per GiB of eve.json, peak RSS ${rss} MiB, aggregates $(du -sk "$work/state/weekly-report" | cut -f1) KiB"
-rm -f "$work/live.json"
+# stat LABEL: "min median max" of the seconds.
+stat() { sort -n "$work/$1.runs" | awk '{s[NR]=$1; r=($2>r?$2:r)} END{printf "%s %s %s %s", s[1], s[int((NR+1)/2)], s[NR], r}'; }
+med() { stat "$1" | cut -d' ' -f2; }
+printf '\n%-9s %8s %8s %8s %10s   (load average before %s, after %s; %d cores)\n' command min median max "peak RSS" "$load_before" "$load_after" "$(nproc)"
+for l in report before plain inflate jq; do
+	[[ -f $work/$l.runs ]] || continue
+	read -r mn md mx rss <<<"$(stat "$l")"
+	printf '%-9s %7ss %7ss %7ss %7s MiB\n' "$l" "$mn" "$md" "$mx" "$rss"
+done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
+echo
+echo "weekly-report (all files) / inflating the gzip half: $(ratio "$(med report)" "$(med inflate)")x (target <= 1.5, medians)"
+echo "jq alert summary / weekly-report (plain files): $(ratio "$(med jq)" "$(med plain)")x faster (target >= 12)"
+[[ ! -f $work/before.runs ]] || echo "before / now (all files): $(ratio "$(med before)" "$(med report)")x"
 
-# 3. Anchor: jq, alert summary only (count per sid and severity).
-jqsum() {
-	for f in "$data"/eve.json*; do
-		case $f in
-		*.gz) gzip -dc "$f" ;;
-		*) cat "$f" ;;
-		esac
-	done | jq -c 'select(.event_type=="alert") | [.alert.signature_id, .alert.severity]' | sort | uniq -c | sort -rn
-}
-export -f jqsum
-export data
-measure jq bash -c jqsum
-jq_secs=$secs
-jq_alerts=$(awk '{s+=$1} END{print s+0}' "$work/jq.out")
-echo "jq alerts: $jq_alerts"
-echo "ratio: weekly-report (all four sections) is $(awk -v a="$jq_secs" -v b="$report_secs" 'BEGIN{printf "%.1f", a/b}')x faster than jq (alert summary only); RSS ${report_rss} MiB"
+# The collect path over the plain files, concatenated as one live eve.json.
+cat $plain >"$work/live.json"
+measure collect "$work/weekly-report" --eve "$work/live.json" --state-dir "$work/state" --start beginning --collect-only
+read -r secs rss <"$work/collect.runs"
+echo "collect: $(awk -v s="$secs" -v b="$plain_bytes" 'BEGIN{printf "%.2f", s/(b/1073741824)}') s per GiB of eve.json, peak RSS ${rss} MiB, aggregates $(du -sk "$work/state/weekly-report" | cut -f1) KiB"

@@ -78,7 +78,7 @@ func (c *command) Run(ctx context.Context, env *cli.Env) error {
 		host, _ = os.Hostname()
 	}
 	if cfg.From == "" {
-		cfg.From = "suricron@" + host
+		cfg.From = report.DefaultFrom(report.MailnamePath, host)
 	}
 	if c.Source == "clickhouse" {
 		src, err := c.fleetSource(now)
@@ -92,6 +92,11 @@ func (c *command) Run(ctx context.Context, env *cli.Env) error {
 		}
 	}
 	deps := report.Deps{Now: func() time.Time { return now }, Hostname: host, Stdout: env.Stdout, Logger: env.Logger, Metrics: env.Metrics}
+	// Only an ad-hoc report reads gigabytes while someone waits at a
+	// terminal; cron runs (stderr not a terminal) and JSON logs never see it.
+	if len(c.Files) > 0 && report.WantProgress(env.Stderr, c.LogFormat, report.IsTerminal) {
+		deps.Progress = report.TerminalProgress(env.Stderr)
+	}
 	if c.Mail {
 		s, err := c.Options.NewSender(env.Logger)
 		if err != nil {

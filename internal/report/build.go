@@ -329,16 +329,16 @@ func captureNotes(wc Capture, c *CaptureSection) []string {
 		n = append(n, fmt.Sprintf("kernel drops %.2f %% of packets, above Suricata's 1 %% guidance", 100*c.DropRatio))
 	}
 	if wc.Restarts > 0 {
-		n = append(n, fmt.Sprintf("Suricata restarted %d times; counters were summed across restarts; down about %s", wc.Restarts, time.Duration(wc.DownSeconds)*time.Second))
+		n = append(n, fmt.Sprintf("Suricata restarted %s; counters were summed across restarts; down about %s", plural(int64(wc.Restarts), "time", "times"), time.Duration(wc.DownSeconds)*time.Second))
 	}
 	if wc.MissingFields > 0 {
-		n = append(n, fmt.Sprintf("%d stats records lacked uptime or capture/decoder counters (treated as unchanged)", wc.MissingFields))
+		n = append(n, fmt.Sprintf("%s uptime or capture/decoder counters (treated as unchanged)", plural(wc.MissingFields, "stats record lacked", "stats records lacked")))
 	}
 	if wc.Backwards > 0 {
-		n = append(n, fmt.Sprintf("%d times a counter went backwards without an uptime reset (counted as a reset)", wc.Backwards))
+		n = append(n, fmt.Sprintf("a counter went backwards without an uptime reset %s (counted as a reset)", plural(wc.Backwards, "time", "times")))
 	}
 	if wc.ClockJumps > 0 {
-		n = append(n, fmt.Sprintf("%d clock jumps between stats records (wall clock and uptime disagree)", wc.ClockJumps))
+		n = append(n, fmt.Sprintf("%s between stats records (wall clock and uptime disagree)", plural(wc.ClockJumps, "clock jump", "clock jumps")))
 	}
 	return n
 }

@@ -30,6 +30,10 @@ var DefaultLimits = Limits{Signatures: 300, Addresses: 50, Ports: 400, Hosts: 30
 type Day struct {
 	Version int    `json:"v"`
 	Date    string `json:"date"` // 2006-01-02
+	// Batch is the last checkpoint batch folded into this day, written in
+	// the same atomic replace as the counts: a retry of that batch (after
+	// a later write failed) skips the day instead of adding it twice.
+	Batch string `json:"batch,omitempty"`
 	// Events counts the lines folded into this day by event type group.
 	Events  int64     `json:"events"`
 	First   time.Time `json:"first"`

@@ -3,13 +3,11 @@ package report
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/buger/jsonparser"
 	"github.com/suricron/suricron/internal/eve"
 )
 
@@ -32,6 +30,15 @@ type Folder struct {
 	before       map[string]*Day
 	after        *Day
 	folded       int64 // lines since the last trim
+	// last is the day the previous line fell in, with its bounds in loc:
+	// consecutive lines nearly always share a day, so a comparison of two
+	// times replaces a Format per line.
+	last struct {
+		before     bool // the day is in before, not days
+		start, end time.Time
+		d          *Day
+	}
+	flowBuf eve.FlowSummary
 	// Bad counts lines that could not be decoded (never fatal).
 	Bad int64
 	// Lines counts every line offered.
@@ -107,19 +114,29 @@ func (f *Folder) Fold(line []byte) {
 }
 
 func (f *Folder) day(t time.Time) *Day {
-	m := f.days
+	m, before := f.days, false
 	switch {
 	case !f.until.IsZero() && !t.Before(f.until):
 		return f.after
 	case !f.since.IsZero() && t.Before(f.since):
-		m = f.before
+		m, before = f.before, true
 	}
-	key := t.In(f.loc).Format(time.DateOnly)
+	// Day files are never removed from the maps while folding, so the
+	// cached day is still the one in m.
+	if l := &f.last; l.d != nil && l.before == before && !t.Before(l.start) && t.Before(l.end) {
+		return l.d
+	}
+	lt := t.In(f.loc)
+	key := lt.Format(time.DateOnly)
 	d := m[key]
 	if d == nil {
 		d = newDay(key)
 		m[key] = d
 	}
+	y, mo, dd := lt.Date()
+	f.last.before, f.last.d = before, d
+	f.last.start = time.Date(y, mo, dd, 0, 0, 0, 0, f.loc)
+	f.last.end = time.Date(y, mo, dd+1, 0, 0, 0, 0, f.loc)
 	return d
 }
 
@@ -171,8 +188,15 @@ func (f *Folder) direction(src, dst netip.Addr) (dir string, srcIn, dstIn bool) 
 
 func protoName(p string) string { return strings.ToLower(p) }
 
-func (f *Folder) port(d *Day, ev *eve.Event, dir string, t time.Time) *Port {
-	k := portKey{protoName(ev.Proto), int(ev.DestPort), dir}
+// conn is the addressing of one flow or alert, whichever decoder read it.
+type conn struct {
+	src, dst     netip.Addr
+	sport, dport uint16
+	proto        string
+}
+
+func (f *Folder) port(d *Day, c *conn, dir string, t time.Time) *Port {
+	k := portKey{protoName(c.proto), int(c.dport), dir}
 	p := d.portIdx[k]
 	if p == nil {
 		p = &Port{Proto: k.proto, Port: k.port, Dir: dir, First: t}
@@ -186,30 +210,33 @@ func (f *Folder) port(d *Day, ev *eve.Event, dir string, t time.Time) *Port {
 }
 
 // hasPort: ICMP and other portless protocols have no service to name.
-func hasPort(ev *eve.Event) bool { return ev.DestPort != 0 || ev.SrcPort != 0 }
+func hasPort(c *conn) bool { return c.dport != 0 || c.sport != 0 }
 
+// foldFlow reads only the fields it folds (eve.ParseFlowSummary), not the
+// whole record: flows are most of the lines a report decodes.
 func (f *Folder) foldFlow(line []byte) error {
-	ev, err := eve.Parse(line)
-	if err != nil {
+	fs := &f.flowBuf
+	if err := eve.ParseFlowSummary(line, fs); err != nil {
 		return err
 	}
-	if ev.Flow == nil || ev.Timestamp.IsZero() {
+	if !fs.HasFlow || fs.Timestamp.IsZero() {
 		return errors.New("flow without flow object or timestamp")
 	}
-	t := ev.Timestamp
+	c := &conn{src: fs.SrcIP, dst: fs.DestIP, sport: fs.SrcPort, dport: fs.DestPort, proto: fs.Proto}
+	t := fs.Timestamp
 	d := f.day(t)
 	d.seen(t)
-	bytesN := ev.Flow.BytesToServer + ev.Flow.BytesToClient
-	dir, srcIn, dstIn := f.direction(ev.SrcIP, ev.DestIP)
-	if hasPort(ev) {
-		p := f.port(d, ev, dir, t)
+	bytesN := fs.BytesToServer + fs.BytesToClient
+	dir, srcIn, dstIn := f.direction(c.src, c.dst)
+	if hasPort(c) {
+		p := f.port(d, c, dir, t)
 		p.Flows++
 		p.Bytes += bytesN
-		f.members(p, ev, srcIn, dstIn)
+		f.members(p, c, srcIn, dstIn)
 	}
 	// Multicast and broadcast destinations are not hosts that offer
 	// anything; counting them would list 224.0.0.251 as a talker.
-	for i, a := range [2]netip.Addr{ev.SrcIP, ev.DestIP} {
+	for i, a := range [2]netip.Addr{c.src, c.dst} {
 		in := srcIn
 		if i == 1 {
 			in = dstIn
@@ -222,15 +249,15 @@ func (f *Folder) foldFlow(line []byte) error {
 		h.Bytes += bytesN
 		// A service is a port that answered: a scan of closed ports must
 		// not make every probed port a "service".
-		if i == 1 && hasPort(ev) && ev.Flow.BytesToClient > 0 {
-			h.Services[Service(protoName(ev.Proto), int(ev.DestPort))]++
+		if i == 1 && hasPort(c) && fs.BytesToClient > 0 {
+			h.Services[Service(protoName(c.proto), int(c.dport))]++
 		}
 	}
 	return nil
 }
 
-func (f *Folder) members(p *Port, ev *eve.Event, srcIn, dstIn bool) {
-	for i, a := range [2]netip.Addr{ev.SrcIP, ev.DestIP} {
+func (f *Folder) members(p *Port, c *conn, srcIn, dstIn bool) {
+	for i, a := range [2]netip.Addr{c.src, c.dst} {
 		if !a.IsValid() || groupAddr(a) {
 			continue
 		}
@@ -292,113 +319,43 @@ func (f *Folder) foldAlert(line []byte) error {
 	if ev.DestIP.IsValid() {
 		a.Dst[ev.DestIP.Unmap().String()]++
 	}
-	if hasPort(ev) {
+	if c := (&conn{src: ev.SrcIP, dst: ev.DestIP, sport: ev.SrcPort, dport: ev.DestPort, proto: ev.Proto}); hasPort(c) {
 		// An alert's addresses follow the packet that matched, which may
 		// be the server's reply: the lower port is taken as the service
 		// when the destination's is unprivileged and higher.
-		if ev.DestPort >= 1024 && ev.SrcPort < ev.DestPort {
-			ev.SrcIP, ev.DestIP, ev.SrcPort, ev.DestPort = ev.DestIP, ev.SrcIP, ev.DestPort, ev.SrcPort
+		if c.dport >= 1024 && c.sport < c.dport {
+			c.src, c.dst, c.sport, c.dport = c.dst, c.src, c.dport, c.sport
 		}
-		dir, srcIn, dstIn := f.direction(ev.SrcIP, ev.DestIP)
-		p := f.port(d, ev, dir, t)
+		dir, srcIn, dstIn := f.direction(c.src, c.dst)
+		p := f.port(d, c, dir, t)
 		p.Alerts++
-		f.members(p, ev, srcIn, dstIn)
+		f.members(p, c, srcIn, dstIn)
 	}
 	return nil
 }
 
-// Paths of the stats fields the capture section needs. Stats are parsed
-// here rather than with eve.Parse because the report must know which
-// counters are present (a missing field is not a zero), and because stats
-// records are most of eve.json's bytes: reading five keys is far cheaper
-// than validating the whole 5–100 KB record.
-var statsPaths = [][]string{
-	{"timestamp"},
-	{"stats", "uptime"},
-	{"stats", "capture", "kernel_packets"},
-	{"stats", "capture", "kernel_drops"},
-	{"stats", "capture", "kernel_ifdrops"},
-	{"stats", "decoder", "pkts"},
-}
-
+// foldStats reads only the capture section's counters
+// (eve.ParseStatsSummary): stats records are most of eve.json's bytes, and
+// the report must know which counters are present (a missing field is not
+// a zero).
 func (f *Folder) foldStats(line []byte) error {
-	var p StatsPoint
-	var perr error
-	var have [6]bool
-	jsonparser.EachKey(line, func(idx int, v []byte, vt jsonparser.ValueType, err error) {
-		if err != nil || perr != nil {
-			if perr == nil {
-				perr = err
-			}
-			return
-		}
-		if idx == 0 {
-			s, err := jsonparser.ParseString(v)
-			if err == nil {
-				p.Time, err = eve.ParseTime(s)
-			}
-			if err != nil {
-				perr = fmt.Errorf("timestamp: %w", err)
-			}
-			have[0] = true
-			return
-		}
-		if vt != jsonparser.Number {
-			return // null or odd type: treated as missing
-		}
-		n, err := strconv.ParseInt(string(v), 10, 64)
-		if err != nil || n < 0 {
-			perr = fmt.Errorf("%s: bad counter %q", strings.Join(statsPaths[idx], "."), v)
-			return
-		}
-		have[idx] = true
-		switch idx {
-		case 1:
-			p.Uptime = n
-		case 2:
-			p.KernelPackets = n
-		case 3:
-			p.KernelDrops = n
-		case 4:
-			p.KernelIfdrops = n
-		case 5:
-			p.DecoderPkts = n
-		}
-	}, statsPaths...)
-	if perr != nil {
-		return perr
+	var ss eve.StatsSummary
+	if err := eve.ParseStatsSummary(line, &ss); err != nil {
+		return err
 	}
-	// A torn or interleaved record can still yield the first keys.
-	if !balanced(line) {
-		return errors.New("stats record is not one complete object")
-	}
-	if !have[0] {
+	if !ss.HasTimestamp {
 		return errors.New("stats record without timestamp")
 	}
-	p.HasUptime = have[1]
-	p.HasCapture = have[2] || have[3]
+	p := StatsPoint{Time: ss.Timestamp, Uptime: ss.Uptime, KernelPackets: ss.KernelPackets, KernelDrops: ss.KernelDrops,
+		KernelIfdrops: ss.KernelIfdrops, DecoderPkts: ss.DecoderPkts}
+	p.HasUptime = ss.HasUptime
+	p.HasCapture = ss.HasPackets || ss.HasDrops
 	// With Suricata 8's null-values: false a zero counter is omitted, so
 	// a lone missing counter inside a capture section still reads as 0;
 	// but one missing while the other is present is noted.
-	p.Partial = !have[1] || (have[2] != have[3]) || !have[5]
+	p.Partial = !ss.HasUptime || (ss.HasPackets != ss.HasDrops) || !ss.HasDecoder
 	d := f.day(p.Time)
 	d.seen(p.Time)
 	f.stats.add(d, &p)
 	return nil
-}
-
-// balanced reports whether line looks like one complete object: it starts
-// with '{', ends with '}' and its braces and brackets pair up. It is a cheap
-// stand-in for json.Valid on stats records, which are most of eve.json's
-// bytes, and rejects torn writes and two writers interleaved on one line
-// (a prefix always opens more than it closes). Counting ignores strings:
-// stats records hold only counter names, numbers, a timestamp and thread
-// names, none of which contain brackets.
-func balanced(line []byte) bool {
-	line = bytes.TrimSpace(line)
-	if len(line) < 2 || line[0] != '{' || line[len(line)-1] != '}' {
-		return false
-	}
-	return bytes.Count(line, []byte{'{'}) == bytes.Count(line, []byte{'}'}) &&
-		bytes.Count(line, []byte{'['}) == bytes.Count(line, []byte{']'})
 }

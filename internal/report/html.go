@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -28,7 +29,12 @@ type htmlView struct {
 	R      *Report
 	Loc    *time.Location
 	Charts bool
-	Cols   []string
+	// AlertsImg and DropsImg are the charts' src attributes: cid:
+	// references to the mail's inline parts, or data: URLs in a
+	// standalone HTML file (as attributes, so that html/template does not
+	// entity-escape every "+" of the base64).
+	AlertsImg, DropsImg template.HTMLAttr
+	Cols                []string
 }
 
 // Gmail and Outlook drop <style> blocks, so every cell carries its style.
@@ -61,7 +67,7 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 
 <h2 style="font-size:16px">1. Alert summary</h2>
 <p>{{num .R.Alerts.Total}} alerts (previous week {{num .R.Alerts.Previous}})</p>
-{{if .Charts}}<p><img src="cid:` + cidAlerts + `" alt="Alerts per day by severity" width="605"></p>{{end}}
+{{if .Charts}}<p><img {{.AlertsImg}} alt="Alerts per day by severity" width="605"></p>{{end}}
 <table style="border-collapse:collapse">
 <tr>{{template "th" "Day"}}{{template "th" "Alerts"}}{{range .Cols}}{{template "th" (printf "Sev %s" .)}}{{end}}</tr>
 {{range .R.Alerts.PerDay}}{{$d := .}}<tr><td style="padding:2px 8px">{{.Date}}</td><td style="padding:2px 8px;text-align:right">{{num .Total}}</td>{{range $.Cols}}<td style="padding:2px 8px;text-align:right">{{sev $d.BySeverity .}}</td>{{end}}</tr>
@@ -92,7 +98,7 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 
 <h2 style="font-size:16px">3. Capture health</h2>
 {{with .R.Capture}}{{if eq .Records 0}}<p>No stats records in this period.</p>{{else if not .HasCapture}}<p>{{num .Records}} stats records, no capture section (pcap-file mode); restarts {{.Restarts}}</p>{{else}}<p>kernel_packets {{num .KernelPackets}}, kernel_drops {{num .KernelDrops}}, drop {{pct .DropRatio}}, restarts {{.Restarts}}</p>{{end}}{{end}}
-{{if .Charts}}<p><img src="cid:` + cidDrops + `" alt="Kernel drops per day" width="605"></p>{{end}}
+{{if .Charts}}<p><img {{.DropsImg}} alt="Kernel drops per day" width="605"></p>{{end}}
 <table style="border-collapse:collapse">
 <tr>{{template "th" "Day"}}{{template "th" "Stats"}}{{template "th" "Packets"}}{{template "th" "Kernel drops"}}{{template "th" "Drop %"}}{{template "th" "Restarts"}}</tr>
 {{range .R.Capture.Days}}<tr><td style="padding:2px 8px">{{.Date}}</td><td style="padding:2px 8px;text-align:right">{{num .Records}}</td><td style="padding:2px 8px;text-align:right">{{num .Packets}}</td><td style="padding:2px 8px;text-align:right">{{num .Drops}}</td><td style="padding:2px 8px;text-align:right">{{pct .DropRatio}}</td><td style="padding:2px 8px;text-align:right">{{.Restarts}}</td></tr>
@@ -113,8 +119,36 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 </body></html>
 `))
 
-func renderHTML(w io.Writer, r *Report, loc *time.Location, charts bool) error {
-	return htmlTmpl.Execute(w, htmlView{R: r, Loc: loc, Charts: charts, Cols: sevColumns(r)})
+// renderHTML writes the HTML report; with both chart sources set it shows
+// the charts.
+func renderHTML(w io.Writer, r *Report, loc *time.Location, alertsImg, dropsImg template.HTMLAttr) error {
+	return htmlTmpl.Execute(w, htmlView{R: r, Loc: loc, Charts: alertsImg != "" && dropsImg != "",
+		AlertsImg: alertsImg, DropsImg: dropsImg, Cols: sevColumns(r)})
+}
+
+// srcAttr is an img src attribute. Its values are only our cid: constants
+// and base64 (whose alphabet needs no escaping), so it is safe to hand to
+// html/template as an attribute.
+func srcAttr(url string) template.HTMLAttr { return template.HTMLAttr(`src="` + url + `"`) }
+
+// dataURL embeds a PNG in a standalone HTML file, which has nowhere else
+// to keep its charts.
+func dataURL(png []byte) template.HTMLAttr {
+	return srcAttr("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
+}
+
+// renderStandaloneHTML is --format html: the mail's HTML with the charts
+// inline, so a file opened in a browser shows what the mail shows.
+func renderStandaloneHTML(w io.Writer, r *Report, loc *time.Location) error {
+	ac, err := alertsChart(r)
+	if err != nil {
+		return err
+	}
+	dc, err := dropChart(r)
+	if err != nil {
+		return err
+	}
+	return renderHTML(w, r, loc, dataURL(ac), dataURL(dc))
 }
 
 func renderJSON(w io.Writer, r *Report) error {
@@ -161,7 +195,7 @@ func Render(w io.Writer, r *Report, format string, loc *time.Location) error {
 	case "json":
 		return renderJSON(w, r)
 	case "html":
-		return renderHTML(w, r, loc, false)
+		return renderStandaloneHTML(w, r, loc)
 	}
 	return cli.Usagef("--format %q: want text, markdown, json or html", format)
 }
@@ -178,7 +212,7 @@ func BuildMail(r *Report, loc *time.Location, from string, to []string, date tim
 	if err := renderText(&text, r, loc, plainTable); err != nil {
 		return nil, nil, fmt.Errorf("mail text: %w", err)
 	}
-	if err := renderHTML(&html, r, loc, true); err != nil {
+	if err := renderHTML(&html, r, loc, srcAttr("cid:"+cidAlerts), srcAttr("cid:"+cidDrops)); err != nil {
 		return nil, nil, fmt.Errorf("mail html: %w", err)
 	}
 	ac, err := alertsChart(r)

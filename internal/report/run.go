@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"os"
@@ -88,6 +89,9 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 		}
 	} else {
 		store := NewStore(cfg.StateDir)
+		if deps.writeState != nil {
+			store.write = deps.writeState
+		}
 		if err := collect(ctx, cfg, deps, local, store); err != nil {
 			return err
 		}
@@ -176,9 +180,11 @@ func fromStore(store *Store, cfg Config, in *buildInput) error {
 
 // collect folds the lines new since the checkpoint into the day files.
 // Order: Prepare the batch, write days and carry (with the batch id),
-// Commit. A crash after the days were written leaves the batch pending;
-// the next run reads exactly that batch again, finds its id in the carry
-// and only commits, so no line is counted twice.
+// Commit. A crash or a failed write (EIO, full disk) after some days were
+// written leaves the batch pending; the next run reads exactly that batch
+// again and skips every day file already stamped with its id (each day's
+// counts and its batch id are one atomic replace), then the carry: so no
+// line is counted twice, whichever write failed.
 func collect(ctx context.Context, cfg Config, deps Deps, local Local, store *Store) error {
 	carry, err := store.ReadCarry()
 	if err != nil {
@@ -231,11 +237,16 @@ func collect(ctx context.Context, cfg Config, deps Deps, local Local, store *Sto
 			if err != nil {
 				return err
 			}
+			if old != nil && old.Batch == batch {
+				deps.Logger.Warn("day already holds this batch (an earlier write failed after it); skipping it", "date", date, "batch", batch)
+				continue
+			}
 			if old != nil {
 				old.merge(d, cfg.Limits)
 				old.finish(cfg.Limits)
 				d = old
 			}
+			d.Batch = batch
 			if err := store.WriteDay(d); err != nil {
 				return err
 			}
@@ -281,14 +292,21 @@ func scanFiles(ctx context.Context, cfg Config, deps Deps, local Local, in *buil
 	type file struct {
 		path  string
 		first time.Time
+		size  int64
 	}
 	files := make([]file, 0, len(paths))
+	var total int64
 	for _, p := range paths {
 		t, err := firstTimestamp(p)
 		if err != nil {
 			return err
 		}
-		files = append(files, file{p, t})
+		var size int64
+		if fi, err := os.Stat(p); err == nil {
+			size = fi.Size()
+		}
+		total += size
+		files = append(files, file{p, t, size})
 	}
 	slices.SortStableFunc(files, func(a, b file) int {
 		if c := a.first.Compare(b.first); c != 0 {
@@ -298,13 +316,23 @@ func scanFiles(ctx context.Context, cfg Config, deps Deps, local Local, in *buil
 	})
 	f := NewFolder(cfg.Location, local, cfg.Limits, nil)
 	f.SetWindow(in.period.Start, in.period.End)
+	var prog Progress = noProgress{}
+	if deps.Progress != nil {
+		prog = deps.Progress(total)
+	}
+	var done int64
 	for _, fl := range files {
-		if err := scanFile(ctx, fl.path, cfg.MaxLineBytes, f, in); err != nil {
+		base := done
+		err := scanFile(ctx, fl.path, cfg.MaxLineBytes, f, in, func(pos int64) { prog.Set(base + pos) })
+		if err != nil {
 			return err
 		}
+		done += fl.size
+		prog.Set(done)
 	}
+	prog.Finish()
 	if f.Bad > 0 {
-		in.notes = append(in.notes, fmt.Sprintf("%d undecodable lines skipped", f.Bad))
+		in.notes = append(in.notes, plural(f.Bad, "undecodable line", "undecodable lines")+" skipped")
 	}
 	in.cur = f.Days()
 	in.base = f.Before()
@@ -319,7 +347,9 @@ func scanFiles(ctx context.Context, cfg Config, deps Deps, local Local, in *buil
 	return nil
 }
 
-func scanFile(ctx context.Context, path string, maxLine int, f *Folder, in *buildInput) error {
+// scanFile folds one file; progress gets, now and then, how many bytes of
+// the file as stored have been read.
+func scanFile(ctx context.Context, path string, maxLine int, f *Folder, in *buildInput, progress func(int64)) error {
 	ef, err := eve.Open(path)
 	if err != nil {
 		return cli.Usage(fmt.Errorf("--files: %w", err))
@@ -327,8 +357,11 @@ func scanFile(ctx context.Context, path string, maxLine int, f *Folder, in *buil
 	defer ef.Close()
 	sc := eve.NewScanner(ef.Reader, 0, maxLine)
 	for n := 0; sc.Next(); n++ {
-		if n&4095 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+		if n&4095 == 0 {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			progress(storedPos(ef, sc))
 		}
 		f.Fold(sc.Line())
 	}
@@ -337,9 +370,23 @@ func scanFile(ctx context.Context, path string, maxLine int, f *Folder, in *buil
 		in.notes = append(in.notes, fmt.Sprintf("%s: read stopped at byte %d: %v", path, sc.Offset(), err))
 	}
 	if sc.Oversize > 0 {
-		in.notes = append(in.notes, fmt.Sprintf("%s: %d oversize lines skipped", path, sc.Oversize))
+		in.notes = append(in.notes, fmt.Sprintf("%s: %s skipped", path, plural(int64(sc.Oversize), "oversize line", "oversize lines")))
 	}
 	return nil
+}
+
+// storedPos is how far into the file on disk a scan is: the scanner's
+// offset for a plain file, the read position in the stored bytes for gzip
+// or any compressed file (lseek is safe beside the inflating goroutine's reads).
+func storedPos(ef *eve.File, sc *eve.Scanner) int64 {
+	if !ef.Codec.Compressed() {
+		return sc.Offset()
+	}
+	pos, err := ef.File.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0
+	}
+	return pos
 }
 
 // firstTimestamp reads the first timestamp in the first lines of path; a

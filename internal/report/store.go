@@ -22,6 +22,8 @@ import (
 // plus carry.json (the last stats record and the last folded batch).
 type Store struct {
 	Dir string
+	// write replaces one state file atomically; tests inject failures.
+	write func(path string, data []byte) error
 }
 
 const (
@@ -33,7 +35,7 @@ const (
 
 // NewStore uses dir (created on first write).
 func NewStore(stateDir string) *Store {
-	return &Store{Dir: filepath.Join(stateDir, "weekly-report")}
+	return &Store{Dir: filepath.Join(stateDir, "weekly-report"), write: writeAtomic}
 }
 
 func (s *Store) daysDir() string            { return filepath.Join(s.Dir, "days") }
@@ -193,7 +195,7 @@ func (s *Store) WriteDay(d *Day) error {
 	if err != nil {
 		return fmt.Errorf("encode aggregate %s: %w", d.Date, err)
 	}
-	return writeAtomic(s.dayPath(d.Date), b)
+	return s.write(s.dayPath(d.Date), b)
 }
 
 // Dates lists the dates that have a file, oldest first.
@@ -302,7 +304,7 @@ func (s *Store) WriteCarry(c *Carry) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(s.carryPath(), append(b, '\n'))
+	return s.write(s.carryPath(), append(b, '\n'))
 }
 
 // writeAtomic writes state-dir files (aggregates, carry): private, and never

@@ -27,6 +27,54 @@ const sigWidth = 52
 // cleanText makes an eve string safe for a terminal (see package printable).
 func cleanText(s string) string { return printable.String(s) }
 
+// cellBreak separates the lines of a wrapped table cell. It is a control
+// character, so it cannot survive cleanText in eve text: only wrapCell
+// makes one.
+const cellBreak = "\x1f"
+
+// wrap breaks s into lines of at most width runes, at spaces where it can
+// and inside a word longer than width. Nothing is dropped: two signatures
+// that differ only at their end stay distinguishable.
+func wrap(s string, width int) []string {
+	var lines []string
+	var cur []rune
+	flush := func() {
+		lines = append(lines, strings.TrimRight(string(cur), " "))
+		cur = cur[:0]
+	}
+	for _, word := range strings.Split(s, " ") {
+		w := []rune(word)
+		if len(cur) > 0 && len(cur)+1+len(w) > width {
+			flush()
+		}
+		if len(cur) > 0 {
+			cur = append(cur, ' ')
+		}
+		for len(cur)+len(w) > width {
+			n := width - len(cur)
+			cur = append(cur, w[:n]...)
+			w = w[n:]
+			flush()
+		}
+		cur = append(cur, w...)
+	}
+	if len(cur) > 0 || len(lines) == 0 {
+		flush()
+	}
+	return lines
+}
+
+// wrapCell is wrap for a table cell.
+func wrapCell(s string, width int) string { return strings.Join(wrap(s, width), cellBreak) }
+
+// plural is "1 time", "2 times".
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return num(n) + " " + many
+}
+
 // cut shortens s to n runes with an ellipsis.
 func cut(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
@@ -75,6 +123,10 @@ func change(cur, prev int64, isNew bool) string {
 		return "+" + num(cur)
 	case cur == prev:
 		return "="
+	}
+	if cur >= 10*prev {
+		// "+69400%" reads as noise; a factor reads at a glance.
+		return "×" + num((cur+prev/2)/prev)
 	}
 	return fmt.Sprintf("%+d%%", (cur-prev)*100/prev)
 }
@@ -138,12 +190,23 @@ func writeTable(w io.Writer, kind tableKind, header []string, rows [][]string, r
 		_, err := io.WriteString(w, "none\n")
 		return err
 	}
+	// A text cell may hold several lines (a wrapped signature) separated
+	// by cellBreak: each is cleaned on its own so that only the breaks
+	// wrapCell put in become line breaks; a newline in eve text is still
+	// shown escaped.
 	clean := func(s string) string {
-		s = cleanText(s)
-		if kind == markdownTable {
-			s = mdEscape(s)
+		lines := strings.Split(s, cellBreak)
+		for i, l := range lines {
+			l = cleanText(l)
+			if kind == markdownTable {
+				l = mdEscape(l)
+			}
+			lines[i] = l
 		}
-		return s
+		if kind == markdownTable {
+			return strings.Join(lines, " ")
+		}
+		return strings.Join(lines, "\n")
 	}
 	align := make([]tw.Align, len(header))
 	for i := range align {
@@ -210,6 +273,14 @@ func renderText(w io.Writer, r *Report, loc *time.Location, kind tableKind) erro
 		}
 		p("\n%s\n", s)
 	}
+	// sigCell shows a whole signature: wrapped in text, on one line in
+	// markdown (whose table cells cannot break).
+	sigCell := func(sig string, width int) string {
+		if md {
+			return cleanText(sig)
+		}
+		return wrapCell(cleanText(sig), width)
+	}
 	table := func(header []string, rows [][]string, right ...bool) {
 		if err == nil {
 			err = writeTable(w, kind, header, rows, right)
@@ -226,8 +297,24 @@ func renderText(w io.Writer, r *Report, loc *time.Location, kind tableKind) erro
 	bullet := func(s string) {
 		if md {
 			p("- %s\n", mdEscape(cleanText(s)))
-		} else {
-			p("  * %s\n", cleanText(s))
+			return
+		}
+		for i, l := range wrap(cleanText(s), Width-4) {
+			if i == 0 {
+				p("  * %s\n", l)
+			} else {
+				p("    %s\n", l)
+			}
+		}
+	}
+	// paragraph wraps a long list (new hosts) to Width.
+	paragraph := func(s string) {
+		if md {
+			line(s)
+			return
+		}
+		for _, l := range wrap(cleanText(s), Width) {
+			p("%s\n", l)
 		}
 	}
 
@@ -271,7 +358,7 @@ func renderText(w io.Writer, r *Report, loc *time.Location, kind tableKind) erro
 	sub("Top signatures")
 	rows = nil
 	for _, s := range a.Signatures {
-		rows = append(rows, []string{strconv.FormatInt(s.SID, 10), cut(cleanText(s.Signature), sigWidth), strconv.Itoa(s.Severity),
+		rows = append(rows, []string{strconv.FormatInt(s.SID, 10), sigCell(s.Signature, sigWidth), strconv.Itoa(s.Severity),
 			num(s.Count), num(s.Previous), change(s.Count, s.Previous, s.New)})
 	}
 	table([]string{"SID", "Signature", "Sev", "Count", "Prev wk", "Change"}, rows, true, false, true, true, true, true)
@@ -285,7 +372,7 @@ func renderText(w io.Writer, r *Report, loc *time.Location, kind tableKind) erro
 	sub("Signatures new this week")
 	rows = nil
 	for _, s := range a.NewSignatures {
-		rows = append(rows, []string{strconv.FormatInt(s.SID, 10), cut(cleanText(s.Signature), sigWidth+12), strconv.Itoa(s.Severity), num(s.Count)})
+		rows = append(rows, []string{strconv.FormatInt(s.SID, 10), sigCell(s.Signature, sigWidth+12), strconv.Itoa(s.Severity), num(s.Count)})
 	}
 	table([]string{"SID", "Signature", "Sev", "Count"}, rows, true, false, true, true)
 
@@ -351,7 +438,7 @@ func renderText(w io.Writer, r *Report, loc *time.Location, kind tableKind) erro
 	if len(r.NewHosts) == 0 {
 		line("none")
 	} else {
-		line(strings.Join(r.NewHosts, " "))
+		paragraph(strings.Join(r.NewHosts, " "))
 	}
 	if err == nil {
 		err = renderSensors(w, r, loc, kind)
