@@ -245,3 +245,36 @@ func mustParse(t *testing.T, line string) *eve.Event {
 	}
 	return ev
 }
+
+// Issue 16: the HTML part stays under 100 KB however many signatures a
+// backlog has (Gmail clips above ~102 KB), while the text part still names
+// every one.
+func TestHTMLSizeBounded(t *testing.T) {
+	e := newEnv(t)
+	var lines [][]byte
+	for i := 0; i < 3000; i++ {
+		lines = append(lines, alert{sid: int64(100000 + i), sev: 1 + i%3,
+			sig: fmt.Sprintf("ET TEST signature %d with a name as long as many real ones are in ET Open", i),
+			src: fmt.Sprintf("10.%d.%d.1", i/256, i%256), dst: "192.0.2.1", dport: 80}.line(t))
+	}
+	appendLines(t, e.eve, lines...)
+	cfg := e.config()
+	cfg.DryRun = true
+	res, err := e.run(t, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := mailtest.ParseMessage(e.stdout.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.HTML) >= 100_000 {
+		t.Errorf("HTML part %d bytes, want < 100 KB", len(p.HTML))
+	}
+	if !strings.Contains(p.HTML, "listed in the text part of this mail") {
+		t.Errorf("HTML does not say where the rest is listed")
+	}
+	if n := len(listedSIDs(p.Text)); n != 3000 || res.Alerts != 3000 {
+		t.Errorf("text part names %d signatures, want 3000", n)
+	}
+}
