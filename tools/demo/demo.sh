@@ -43,9 +43,9 @@ say "alert-digest --dry-run: the digest mail of the whole week (headers, then th
 tr -d '\r' < "$tmp/digest.eml" | sed -n '1,/^$/p' | grep -v '^Content-Type'
 # The text part is quoted-printable on the wire; decode it for the terminal.
 # Printed uncut: every line is at most 78 columns.
-tr -d '\r' < "$tmp/digest.eml" | awk '/^Content-Type: text\/plain/{p=1;next} p&&/^--=_/{exit} p&&!b{if($0=="")b=1;next} p' \
+tr -d '\r' < "$tmp/digest.eml" | awk '/^Content-Type: text\/plain/&&!d{p=1;next} p&&/^--=_/{p=0;d=1} p&&!b{if($0=="")b=1;next} p' \
   | perl -MMIME::QuotedPrint -0777 -ne 'print decode_qp($_)'
-html_bytes=$(tr -d '\r' < "$tmp/digest.eml" | awk '/^Content-Type: text\/html/{p=1;next} p&&/^--=_/{exit} p&&!b{if($0=="")b=1;next} p' \
+html_bytes=$(tr -d '\r' < "$tmp/digest.eml" | awk '/^Content-Type: text\/html/&&!d{p=1;next} p&&/^--=_/{p=0;d=1} p&&!b{if($0=="")b=1;next} p' \
   | perl -MMIME::QuotedPrint -0777 -ne 'print decode_qp($_)' | wc -c)
 echo "  … full message: $(wc -c < "$tmp/digest.eml") bytes, multipart text + HTML (HTML part $html_bytes bytes)"
 
