@@ -13,7 +13,7 @@ work=${BENCH_DIR:-$(mktemp -d)}
 [[ -n ${BENCH_DIR:-} ]] || [[ ${BENCH_KEEP:-0} == 1 ]] || trap 'rm -rf "$work"' EXIT
 mkdir -p "$work"
 
-for tool in jq /usr/bin/time sort uniq; do
+for tool in jq /usr/bin/time sort uniq perl; do
 	command -v "$tool" >/dev/null || { echo "run.sh: $tool not found (apt-get install jq time)" >&2; exit 1; }
 done
 
@@ -47,4 +47,10 @@ groups=$(jq -c 'select(.event_type=="alert") | [.alert.signature_id,.src_ip,.des
 "$work/alert-digest" --eve "$eve" --state-dir "$work/state" --start beginning --dry-run >"$work/digest.eml"
 mailed=$(grep -a -m1 '^X-Suricron-Alerts:' "$work/digest.eml" | tr -d '\r')
 echo "groups: $groups (jq); digest header: $mailed"
+# The HTML part, decoded: must stay under 100 KB (Gmail clips at ~102 KB).
+html_bytes=$(tr -d '\r' <"$work/digest.eml" | awk '/^Content-Type: text\/html/&&!d{p=1;next} p&&/^--=_/{p=0;d=1} p&&!h{if($0=="")h=1;next} p' \
+	| perl -MMIME::QuotedPrint -0777 -ne 'print decode_qp($_)' | wc -c)
+text_bytes=$(tr -d '\r' <"$work/digest.eml" | awk '/^Content-Type: text\/plain/&&!d{p=1;next} p&&/^--=_/{p=0;d=1} p&&!h{if($0=="")h=1;next} p' \
+	| perl -MMIME::QuotedPrint -0777 -ne 'print decode_qp($_)' | wc -c)
+echo "message: $(wc -c <"$work/digest.eml") bytes; text part $text_bytes bytes, HTML part $html_bytes bytes"
 awk -v a="$alert_digest_wall" -v j="$jq_group_wall" 'BEGIN { printf "ratio: jq / alert-digest = %.1fx (alert-digest %.0f alerts/s)\n", j/a, '"$alerts"'/a }'

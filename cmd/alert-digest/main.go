@@ -27,8 +27,9 @@ type command struct {
 	ExcludeSID   []int64 `name:"exclude-sid" help:"Leave out these signature ids (repeatable)." placeholder:"N"`
 	Match        string  `help:"Only alerts whose signature matches this regular expression (RE2)." placeholder:"REGEX"`
 	SuppressFile string  `help:"Suppress file: lines 'SID [ADDR|CIDR|src=…|dst=…] [until=YYYY-MM-DD]'." placeholder:"FILE"`
-	MaxGroups    int     `help:"Groups listed in the mail; the rest are summarised with their totals." default:"100" placeholder:"N"`
+	MaxGroups    int     `help:"Signature sections in the mail; every other signature is still listed by name and count." default:"100" placeholder:"N"`
 	LinkTemplate string  `help:"Per-group link, e.g. a Kibana or EveBox URL with {flow_id} {sid} {src} {dst} {from} {to} {from_ms} {to_ms} (a ±60 min window)." placeholder:"URL"`
+	RulesReport  string  `help:"rules-update's JSON report (--report-format json): alerts of the rules it added or changed are marked 'fresh rule'. Default STATE_DIR/rules-update.report.json; a missing file marks nothing." placeholder:"FILE"`
 	DryRun       bool    `help:"Print the message on stdout exactly as it would be sent; send nothing, keep the state."`
 	Start        string  `help:"Where a first run (no state yet) begins: end (only new alerts), beginning (of the live file), all (rotated files too)." default:"end" enum:"end,beginning,all"`
 	ResetState   bool    `help:"Discard the saved position (even a corrupt one) and start per --start."`
@@ -38,7 +39,7 @@ func (c *command) Run(ctx context.Context, env *cli.Env) error {
 	return digest.Run(ctx, digest.Config{
 		Eve: c.Eve, Rotated: c.Rotated, StateDir: c.StateDir, Start: c.Start, ResetState: c.ResetState, DryRun: c.DryRun,
 		MinSeverity: c.MinSeverity, SIDs: c.SID, ExcludeSIDs: c.ExcludeSID, Match: c.Match,
-		SuppressFile: c.SuppressFile, MaxGroups: c.MaxGroups, LinkTemplate: c.LinkTemplate,
+		SuppressFile: c.SuppressFile, MaxGroups: c.MaxGroups, LinkTemplate: c.LinkTemplate, RulesReport: c.RulesReport,
 		Mail: c.Options, MaxLineBytes: c.MaxLineBytes, Deliver: c.Delivery,
 	}, digest.Deps{Stdout: env.Stdout, Logger: env.Logger, Metrics: env.Metrics})
 }

@@ -44,12 +44,14 @@ func TestPostfixEndToEnd(t *testing.T) {
 	runBin(t, bin, 0, append(base, "--to", "nobody@sensor.test")...)
 
 	want := map[string]int64{}
+	wantSig := map[string]int64{}
 	var buf bytes.Buffer
 	t0 := time.Date(2025, 6, 1, 12, 0, 0, 0, time.FixedZone("", 2*3600))
 	total := 0
 	for g := 1; g <= 60; g++ {
 		key := fmt.Sprintf("%d 10.1.%d.%d 192.0.2.%d", 2100000+g%7, g/10, g, g%5)
 		want[key] = int64(g)
+		wantSig[strconv.Itoa(2100000+g%7)] += int64(g)
 		for i := 0; i < g; i++ {
 			rec := map[string]any{
 				"timestamp": t0.Add(time.Duration(total) * time.Second).Format("2006-01-02T15:04:05.000000-0700"),
@@ -101,35 +103,72 @@ func TestPostfixEndToEnd(t *testing.T) {
 	if !strings.Contains(m.Subject, fmt.Sprintf(": %d alerts, 7 signatures", total)) {
 		t.Errorf("subject %q", m.Subject)
 	}
-	rows := regexp.MustCompile(`(?m)^\s*(\d+)  +(\d+)  +.+?  +(\S+) -> (\S+)  `).FindAllStringSubmatch(m.Text, -1)
-	got := map[string]int64{}
+	// Per signature (README "alert-digest": one "## N. sid GID:SID rev R |
+	// COUNT alerts | ..." section each) the counts are what was written,
+	// and the top pairs listed carry their exact counts.
+	text := strings.ReplaceAll(m.Text, "\r\n", "\n")
+	heads := regexp.MustCompile(`(?m)^## \d+\. sid 1:(\d+) rev \d+ \| ([\d,]+) alerts?`).FindAllStringSubmatch(text, -1)
+	gotSig := map[string]int64{}
 	var sum int64
-	for _, r := range rows {
-		n, _ := strconv.ParseInt(r[1], 10, 64)
-		k := r[2] + " " + r[3] + " " + r[4]
-		if _, dup := got[k]; dup {
-			t.Errorf("group %s listed twice", k)
+	for _, h := range heads {
+		n, _ := strconv.ParseInt(strings.ReplaceAll(h[2], ",", ""), 10, 64)
+		if _, dup := gotSig[h[1]]; dup {
+			t.Errorf("signature %s has two sections", h[1])
 		}
-		got[k] = n
+		gotSig[h[1]] = n
 		sum += n
 	}
 	if sum != int64(total) {
-		t.Errorf("group counts sum to %d, wrote %d alerts", sum, total)
+		t.Errorf("section counts sum to %d, wrote %d alerts", sum, total)
 	}
-	for k, n := range want {
-		if got[k] != n {
-			t.Errorf("group %s: %d in the mail, %d written", k, got[k], n)
+	for sid, n := range wantSig {
+		if gotSig[sid] != n {
+			t.Errorf("signature %s: %d in the mail, %d written", sid, gotSig[sid], n)
 		}
 	}
-	if len(got) != len(want) {
-		t.Errorf("%d groups in the mail, %d written", len(got), len(want))
+	sid := ""
+	pairs := 0
+	for _, line := range strings.Split(text, "\n") {
+		if h := regexp.MustCompile(`^## \d+\. sid 1:(\d+) `).FindStringSubmatch(line); h != nil {
+			sid = h[1]
+			continue
+		}
+		p := regexp.MustCompile(`^ {3,}([\d,]+)  (\S+) -> (\S+)  port 443$`).FindStringSubmatch(line)
+		if p == nil {
+			continue
+		}
+		n, _ := strconv.ParseInt(strings.ReplaceAll(p[1], ",", ""), 10, 64)
+		if k := sid + " " + p[2] + " " + p[3]; want[k] != n {
+			t.Errorf("pair %s: %d in the mail, %d written", k, n, want[k])
+		}
+		pairs++
 	}
-	if !strings.Contains(m.HTML, "<table") {
-		t.Errorf("no HTML table in the delivered message")
+	if pairs != 7*5 {
+		t.Errorf("%d top pairs listed, want 5 for each of the 7 signatures", pairs)
 	}
-	// Delivered and committed: the next run has nothing to send.
+	if !strings.Contains(m.HTML, "Signatures, most important first") {
+		t.Errorf("no signature sections in the delivered HTML")
+	}
+	// Delivered and committed: the next run has nothing to send, and says
+	// so in its summary log line.
+	if out := runBinStderr(t, bin, append(base, "--to", rcpt, "--log-level", "info")...); !strings.Contains(out, "sent=false") || !strings.Contains(out, "alerts=0") {
+		t.Errorf("second run did not report an empty run:\n%s", out)
+	}
+	// Proof without a sleep: one more alert makes a sentinel mail through
+	// the same postfix; once it is in the Maildir, the recipient must have
+	// exactly two (the digest and the sentinel), no repeat of the first.
+	f, err = os.OpenFile(eve, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, `{"timestamp":"2025-06-01T13:00:00.000000+0200","flow_id":9,"event_type":"alert","src_ip":"10.9.9.9","dest_ip":"192.0.2.9","dest_port":443,"proto":"TCP","alert":{"action":"allowed","gid":1,"signature_id":2199999,"rev":1,"signature":"SURICRON E2E sentinel","category":"Misc activity","severity":3}}`+"\n")
+	f.Close()
 	runBin(t, bin, 0, append(base, "--to", rcpt)...)
-	time.Sleep(time.Second)
+	if _, err := mailtest.WaitMaildir(ctx, maildir, func(m *mailtest.MaildirMessage) bool {
+		return m.Header.Get("X-Suricron-Alerts") == "1" && strings.Contains(m.Header.Get("To"), rcpt)
+	}); err != nil {
+		t.Fatalf("sentinel mail: %v", err)
+	}
 	msgs, err := mailtest.ReadMaildir(maildir)
 	if err != nil {
 		t.Fatal(err)
@@ -140,9 +179,22 @@ func TestPostfixEndToEnd(t *testing.T) {
 			n++
 		}
 	}
-	if n != 1 {
-		t.Errorf("%d messages for %s, want 1", n, rcpt)
+	if n != 2 {
+		t.Errorf("%d messages for %s, want 2 (the digest, then the sentinel)", n, rcpt)
 	}
+}
+
+// runBinStderr runs bin, requires exit 0 and returns its stderr.
+func runBinStderr(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s %v: %v\nstderr: %s", bin, args, err, stderr.String())
+	}
+	return stderr.String()
 }
 
 func runBin(t *testing.T, bin string, wantCode int, args ...string) []byte {

@@ -17,8 +17,8 @@ import (
 // Consumer names this command's checkpoint and lock files in the state dir.
 const Consumer = "alert-digest"
 
-// DefaultMaxGroups is how many groups a mail lists before summarising the
-// rest; a few screens in a mail client.
+// DefaultMaxGroups is how many signature sections a mail has before the
+// rest are listed by name and count only.
 const DefaultMaxGroups = 100
 
 // Config is everything the command line decides.
@@ -36,8 +36,12 @@ type Config struct {
 	Match        string // RE2 on the signature; empty matches all
 	SuppressFile string
 
-	MaxGroups    int    // groups listed in the mail; the rest are summarised
-	LinkTemplate string // per-group URL, see ParseLinkTemplate
+	MaxGroups    int    // signature sections in the mail; the rest are listed by name and count
+	LinkTemplate string // per-signature URL (newest alert), see ParseLinkTemplate
+	// RulesReport is rules-update's JSON report (--report-format json),
+	// whose added and modified sids are marked "fresh rule"; empty means
+	// STATE_DIR/rules-update.report.json. A missing file marks nothing.
+	RulesReport string
 
 	Mail    mail.Options
 	Deliver Delivery // webhook, exec, profile: see deliver.go

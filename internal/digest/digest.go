@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/suricron/suricron/internal/printable"
 	"log/slog"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -13,6 +13,7 @@ import (
 	"github.com/suricron/suricron/internal/eve"
 	"github.com/suricron/suricron/internal/mail"
 	"github.com/suricron/suricron/internal/metrics"
+	"github.com/suricron/suricron/internal/printable"
 )
 
 // Result is what one run did, for tests and the summary log line.
@@ -128,12 +129,31 @@ func run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 	}
 
 	res.BatchID = sess.BatchID(end)
-	rep := buildReport(ag, set, deps.Hostname, res, st, cfg)
-	msg, raw, err := buildMessage(rep, set, now, deps.Hostname)
+	known, err := loadKnown(cfg.StateDir)
 	if err != nil {
 		return nil, err
 	}
-	res.Alerts, res.Groups = rep.Alerts, len(rep.Groups)+rep.MoreGroups
+	reportPath := cfg.RulesReport
+	if reportPath == "" && cfg.StateDir != "" {
+		reportPath = filepath.Join(cfg.StateDir, rulesReportFile)
+	}
+	fresh, freshNote := loadFresh(reportPath)
+	if freshNote != "" {
+		log.Warn(freshNote)
+	}
+	notes := runNotes(set, res, st, cfg)
+	if freshNote != "" {
+		notes = append(notes, printable.String(freshNote))
+	}
+	if known.baseline && cfg.StateDir != "" {
+		notes = append(notes, "First digest with this state dir: signatures are marked NEW from the next digest on.")
+	}
+	doc := buildDocument(ag, set, deps.Hostname, res.BatchID, known, fresh, notes)
+	msg, raw, err := buildMessage(doc, set, now, deps.Hostname)
+	if err != nil {
+		return nil, err
+	}
+	res.Alerts, res.Groups = doc.Alerts, len(doc.Sections)+len(doc.Others)
 
 	if cfg.DryRun {
 		if _, err := deps.Stdout.Write(raw); err != nil {
@@ -150,7 +170,7 @@ func run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("digest envelope: %w", err)
 	}
-	if err := out.deliver(ctx, &outgoing{ID: res.BatchID, Alerts: res.Alerts, Doc: documentOf(rep, cfg),
+	if err := out.deliver(ctx, &outgoing{ID: res.BatchID, Alerts: res.Alerts, Doc: doc,
 		From: from, To: to, Raw: raw, Subject: msg.Subject}); err != nil {
 		return nil, err
 	}
@@ -160,75 +180,57 @@ func run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 		// same id rather than lose it.
 		return nil, fmt.Errorf("commit checkpoint after sending batch %s: %w", res.BatchID, err)
 	}
+	keys := make([]sigKey, 0, len(ag.order))
+	for _, s := range ag.order {
+		keys = append(keys, s.key)
+	}
+	if err := known.save(keys); err != nil {
+		// The digest is delivered and committed; the cost is that these
+		// signatures are called new once more.
+		log.Warn("could not record the delivered signatures", "err", err)
+	}
 	logSummary(log, cfg, res, st)
 	return res, nil
 }
 
-func buildReport(ag *aggregator, set *settings, host string, res *Result, st checkpoint.Stats, cfg Config) *report {
-	groups := ag.sorted()
-	sigs := signatureTotals(groups)
-	rep := &report{Host: host, Batch: res.BatchID, Alerts: ag.alerts, Signatures: len(sigs), High: ag.high}
-	for i, g := range groups {
-		if i == 0 || g.First.Before(rep.First) {
-			rep.First = g.First
-		}
-		if i == 0 || g.Last.After(rep.Last) {
-			rep.Last = g.Last
-		}
-		if i < set.maxGroups {
-			rep.Groups = append(rep.Groups, newGroupView(g, set.link))
-		} else {
-			rep.MoreGroups++
-			rep.MoreAlerts += g.Count
-		}
-	}
-	for i, s := range sigs {
-		if i < set.maxGroups {
-			rep.Sigs = append(rep.Sigs, s)
-		} else {
-			rep.MoreSigs++
-			rep.MoreSigAlts += s.Count
-		}
-	}
+// runNotes says what the digest leaves out or could not read.
+func runNotes(set *settings, res *Result, st checkpoint.Stats, cfg Config) []string {
+	var notes []string
 	if n := res.Excluded[bySuppress]; n > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%s suppressed by %s.", plural(n, "alert", "alerts"), printable.String(cfg.SuppressFile)))
+		notes = append(notes, fmt.Sprintf("%s suppressed by %s.", plural(n, "alert", "alerts"), printable.String(cfg.SuppressFile)))
 	}
 	if n := res.Excluded[bySeverity] + res.Excluded[bySID] + res.Excluded[byMatch]; n > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%s left out by the severity, sid or signature filters.", plural(n, "alert", "alerts")))
+		notes = append(notes, fmt.Sprintf("%s left out by the severity, sid or signature filters.", plural(n, "alert", "alerts")))
 	}
 	if set.filter.suppress != nil {
 		for _, le := range set.filter.suppress.Errors {
-			rep.Notes = append(rep.Notes, fmt.Sprintf("suppress file %s line %d ignored: %s", printable.String(cfg.SuppressFile), le.Line, printable.String(le.Err.Error())))
+			notes = append(notes, fmt.Sprintf("suppress file %s line %d ignored: %s", printable.String(cfg.SuppressFile), le.Line, printable.String(le.Err.Error())))
 		}
 	}
 	if res.BadLines > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%s of eve.json could not be read and %s skipped.", plural(res.BadLines, "line", "lines"), pick(res.BadLines == 1, "was", "were")))
+		notes = append(notes, fmt.Sprintf("%s of eve.json could not be read and %s skipped.", plural(res.BadLines, "line", "lines"), pick(res.BadLines == 1, "was", "were")))
 	}
 	if st.Oversize+st.Torn > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%d over-long or torn lines skipped.", st.Oversize+st.Torn))
+		notes = append(notes, fmt.Sprintf("%d over-long or torn lines skipped.", st.Oversize+st.Torn))
 	}
 	if st.Gaps > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("eve.json had %d gap(s) since the last run (a rotated file was missing or rewritten); alerts in it may be missing.", st.Gaps))
+		notes = append(notes, fmt.Sprintf("eve.json had %d gap(s) since the last run (a rotated file was missing or rewritten); alerts in it may be missing.", st.Gaps))
 	}
-	return rep
+	return notes
 }
 
-func buildMessage(rep *report, set *settings, now time.Time, host string) (*mail.Message, []byte, error) {
-	text, err := rep.textBody()
-	if err != nil {
-		return nil, nil, err
-	}
-	html, err := rep.htmlBody()
+func buildMessage(doc *Document, set *settings, now time.Time, host string) (*mail.Message, []byte, error) {
+	html, err := doc.htmlBody()
 	if err != nil {
 		return nil, nil, err
 	}
 	msg := &mail.Message{
-		From: set.from, To: set.to, Subject: rep.subject(),
+		From: set.from, To: set.to, Subject: doc.subject(),
 		Headers: []mail.Header{
-			{Name: "X-Suricron-Alerts", Value: strconv.FormatInt(rep.Alerts, 10)},
-			{Name: "X-Suricron-Batch", Value: rep.Batch},
+			{Name: "X-Suricron-Alerts", Value: strconv.FormatInt(doc.Alerts, 10)},
+			{Name: "X-Suricron-Batch", Value: doc.Batch},
 		},
-		Text: text, HTML: html, Date: now, Host: messageIDHost(host),
+		Text: doc.textBody(), HTML: html, Date: now, Host: messageIDHost(host),
 	}
 	raw, err := mail.Build(msg)
 	if err != nil {

@@ -14,22 +14,54 @@ import (
 	"github.com/suricron/suricron/internal/mail/mailtest"
 )
 
-// groupRow matches one group of the text part (DESIGN §4 contract).
-var groupRow = regexp.MustCompile(`(?m)^\s*(\d+)  +(\d+)  +(.+?)  +(\S+) -> (\S+)  `)
+// sectionHead and pairRow match the text part's per-signature sections
+// (README "alert-digest": "## N. sid GID:SID rev R | COUNT alerts | ...",
+// then pair rows "COUNT  SRC -> DST  ports").
+var (
+	sectionHead = regexp.MustCompile(`^## (\d+)\. sid (\d+):(\d+) rev \d+ \| ([\d,]+) alerts?`)
+	pairRow     = regexp.MustCompile(`^ {3,}~?([\d,]+)  (\S+) -> (\S+)`)
+)
 
-// parsedGroups returns "sid src dst" -> count from a text part.
+// parsedGroups returns "sid src dst" -> count from the pair rows of a text
+// part's sections.
 func parsedGroups(t testing.TB, text string) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
-	for _, m := range groupRow.FindAllStringSubmatch(text, -1) {
-		n, _ := strconv.ParseInt(m[1], 10, 64)
-		k := m[2] + " " + m[4] + " " + m[5]
+	sid := ""
+	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		if m := sectionHead.FindStringSubmatch(line); m != nil {
+			sid = m[3]
+			continue
+		}
+		if line == "" || !strings.HasPrefix(line, " ") {
+			if !strings.HasPrefix(line, "   ") {
+				continue
+			}
+		}
+		m := pairRow.FindStringSubmatch(line)
+		if m == nil || sid == "" {
+			continue
+		}
+		n, _ := strconv.ParseInt(strings.ReplaceAll(m[1], ",", ""), 10, 64)
+		k := sid + " " + m[2] + " " + m[3]
 		if _, dup := out[k]; dup {
-			t.Errorf("group %s listed twice", k)
+			t.Errorf("pair %s listed twice", k)
 		}
 		out[k] = n
 	}
 	return out
+}
+
+// sectionSIDs returns the sids of the sections in order, with their counts.
+func sectionSIDs(text string) (sids []string, counts []int64) {
+	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		if m := sectionHead.FindStringSubmatch(line); m != nil {
+			n, _ := strconv.ParseInt(strings.ReplaceAll(m[4], ",", ""), 10, 64)
+			sids = append(sids, m[3])
+			counts = append(counts, n)
+		}
+	}
+	return sids, counts
 }
 
 func TestFilters(t *testing.T) {
@@ -126,15 +158,18 @@ func TestGroupingSortingAndOverflow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := groupRow.FindAllStringSubmatch(p.Text, -1)
-	if len(rows) != 2 || rows[0][2] != "1000" || rows[1][2] != "2001" {
-		t.Fatalf("listed groups %v, want sid 1000 then 2001 (severity, then count)\n%s", rows, p.Text)
+	sids, _ := sectionSIDs(p.Text)
+	if len(sids) != 2 || sids[0] != "1000" || sids[1] != "2001" {
+		t.Fatalf("sections %v, want sid 1000 then 2001 (severity, then count)\n%s", sids, p.Text)
 	}
-	if !strings.Contains(p.Text, "and 2 more groups, 57 alerts") {
-		t.Errorf("overflow line missing:\n%s", p.Text)
+	// The signatures beyond --max-groups are still named, with counts.
+	for _, want := range []string{"Other signatures (beyond the 2 above), by name and count:", "       50  1:3000 ", "        7  1:2000 "} {
+		if !strings.Contains(p.Text, want) {
+			t.Errorf("text part lacks %q:\n%s", want, p.Text)
+		}
 	}
-	if !strings.Contains(p.HTML, "and 2 more groups, 57 alerts") {
-		t.Errorf("overflow line missing in HTML")
+	if !strings.Contains(p.HTML, "Other signatures (2), by name and count") {
+		t.Errorf("others missing in HTML")
 	}
 	if got, want := p.Subject, "[suricron] sensor1.example: 68 alerts, 4 signatures (2 high)"; got != want {
 		t.Errorf("subject %q, want %q", got, want)
@@ -159,7 +194,7 @@ func TestGroupingSortingAndOverflow(t *testing.T) {
 		t.Errorf("ports of the sid 2000 group not listed as 22,23:\n%s", p.Text)
 	}
 	// first/last seen of sid 2000 span its 7 hours.
-	if !strings.Contains(p.Text, "2025-06-01 06:00:00 -0600  2025-06-01 12:00:00 -0600") {
+	if !strings.Contains(p.Text, "First seen: 2025-06-01 06:00:00 -0600\r\n   Last seen:  2025-06-01 12:00:00 -0600") {
 		t.Errorf("first/last seen of sid 2000 wrong:\n%s", p.Text)
 	}
 }
@@ -258,7 +293,9 @@ func TestHostileStrings(t *testing.T) {
 			t.Errorf("%s part carries the raw line break", name)
 		}
 	}
-	if !strings.Contains(p.Text, `EVIL\r\nBcc: victim@example.com\r\nX-Injected: 1 <script>alert(1)</script> \x1b[2J\x1b]0;pwned\a \u202eexe.txt`) {
+	// The text part wraps signatures at spaces: compare word by word.
+	words := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	if !strings.Contains(words(p.Text), words(`EVIL\r\nBcc: victim@example.com\r\nX-Injected: 1 <script>alert(1)</script> \x1b[2J\x1b]0;pwned\a \u202eexe.txt`)) {
 		t.Errorf("text part does not show the neutralised signature:\n%s", p.Text)
 	}
 }

@@ -91,7 +91,8 @@ type Section struct {
 	// pairs were seen than the digest tracks and each pair count may be
 	// high by at most PairsError (the Space-Saving bound); otherwise the
 	// counts are exact. MorePairs is how many distinct pairs are not
-	// listed (a lower bound when PairsApprox).
+	// listed (exact, or an upper bound when PairsApprox: a pair evicted
+	// and seen again is counted twice).
 	Pairs       []Pair `json:"pairs"`
 	MorePairs   int64  `json:"more_pairs"`
 	PairsApprox bool   `json:"pairs_approx"`
@@ -110,7 +111,8 @@ type Section struct {
 	// MaxContextRunes.
 	Context []Context `json:"context"`
 
-	// Link is the --link-template URL for the newest alert ("" if none).
+	// Link is the --link-template URL for the signature's newest alert and
+	// its time span ("" if none).
 	Link string `json:"link,omitempty"`
 }
 

@@ -4,14 +4,14 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/textproto"
-	"strings"
 	"syscall"
+
+	"github.com/suricron/suricron/internal/redact"
 )
 
 // ErrConfig marks errors in the transport configuration (bad URL, unknown
@@ -100,34 +100,15 @@ func isCertError(err error) bool {
 	return errors.As(err, &cve) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci)
 }
 
-// redactedError replaces an error whose text contains a secret. The chain
-// is dropped on purpose: an inner error could still print the secret.
-type redactedError struct{ msg string }
-
-func (e *redactedError) Error() string { return e.msg }
-
-// scrub removes the password, in clear and in the base64 forms AUTH PLAIN
-// and LOGIN put on the wire, from err's text. A server echoing our
-// credentials must not leak them into cron mail or logs.
-func scrub(err error, user, password string) error {
-	if err == nil || password == "" {
-		return err
+// secrets is the password in every form it can take on the wire: clear,
+// base64 (AUTH LOGIN) and the AUTH PLAIN blob "\x00user\x00password", whose
+// base64 does not contain the password's own. Scrubbing itself is
+// internal/redact's, the one scrubber of the project; it also removes URL
+// passwords and Authorization values a server might echo.
+func secrets(user, password string) *redact.Secrets {
+	s := redact.New(password)
+	if password != "" {
+		s.Add("\x00"+user+"\x00"+password, "[redacted]")
 	}
-	msg := err.Error()
-	secrets := []string{
-		password,
-		base64.StdEncoding.EncodeToString([]byte(password)),
-		base64.StdEncoding.EncodeToString([]byte("\x00" + user + "\x00" + password)),
-	}
-	hit := false
-	for _, s := range secrets {
-		if strings.Contains(msg, s) {
-			msg = strings.ReplaceAll(msg, s, "[redacted]")
-			hit = true
-		}
-	}
-	if !hit {
-		return err
-	}
-	return &redactedError{msg: msg}
+	return s
 }

@@ -2,10 +2,12 @@
 // (alert-digest, weekly-report) and delivers them, over SMTP or through a
 // local sendmail binary.
 //
-// Building uses github.com/jordan-wright/email for the MIME tree only; the
-// top-level header block, the multipart boundaries and the Message-ID are
-// made deterministic here, so the bytes from Build are exactly what is sent
-// and what --dry-run prints, and can be golden-tested. Header injection is
+// Building uses the standard library's mime/multipart with boundaries
+// chosen before any content is written (derived from a hash of the
+// message, in a form that quoted-printable and base64 bodies cannot
+// contain), so the bytes from Build are exactly what is sent and what
+// --dry-run prints, can be golden-tested, and no content can change the MIME
+// structure. Header injection is
 // impossible: control characters in any header value or address are an
 // error, never passed through.
 //
@@ -16,7 +18,6 @@
 package mail
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
@@ -30,8 +31,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/jordan-wright/email"
 )
 
 // Header is one extra header field, such as X-Suricron-Batch. Headers keep
@@ -91,8 +90,6 @@ const foldAt = 78
 var (
 	contentIDRe = regexp.MustCompile(`^[A-Za-z0-9._+-]+(@[A-Za-z0-9._-]+)?$`)
 	hostRe      = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$`)
-	// multipart.Writer's random boundaries: 30 random bytes in hex.
-	randomBoundaryRe = regexp.MustCompile(`boundary=([0-9a-f]{60})`)
 )
 
 // Build renders msg as an RFC 5322 message with CRLF line endings: the
@@ -135,10 +132,13 @@ func Build(msg *Message) ([]byte, error) {
 		date = time.Now()
 	}
 
-	e := email.NewEmail()
-	e.Text = []byte(msg.Text)
-	e.HTML = []byte(msg.HTML)
+	root := &node{}
+	var htmlNode *node
+	if msg.HTML != "" {
+		htmlNode = textLeaf("text/html", msg.HTML)
+	}
 	seenCID := map[string]bool{}
+	var related []*node
 	for i, p := range msg.Inline {
 		if !contentIDRe.MatchString(p.ContentID) {
 			return nil, fmt.Errorf("build message: inline part %d: bad Content-ID %q", i, p.ContentID)
@@ -151,12 +151,15 @@ func Build(msg *Message) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("build message: inline part %d: %w", i, err)
 		}
-		a.Header.Set("Content-ID", "<"+p.ContentID+">")
-		a.HTMLRelated = true
-		e.Attachments = append(e.Attachments, a)
+		a.header.Set("Content-ID", "<"+p.ContentID+">")
+		related = append(related, a)
+	}
+	if len(related) > 0 {
+		htmlNode = &node{multipart: "related", children: append([]*node{htmlNode}, related...)}
 	}
 	sum := msg.digest(date)
 	tag := hex.EncodeToString(sum[:8])
+	var mixed []*node
 	for i, p := range msg.Attachments {
 		if p.ContentID != "" {
 			return nil, fmt.Errorf("build message: attachment %d: Content-ID is for inline parts", i)
@@ -165,30 +168,29 @@ func Build(msg *Message) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("build message: attachment %d: %w", i, err)
 		}
-		// Set here, or the library uses the (possibly non-ASCII) file name.
-		a.Header.Set("Content-ID", fmt.Sprintf("<attachment-%d.%s@%s>", i+1, tag, host))
-		e.Attachments = append(e.Attachments, a)
+		a.header.Set("Content-ID", fmt.Sprintf("<attachment-%d.%s@%s>", i+1, tag, host))
+		mixed = append(mixed, a)
 	}
-
-	raw, err := e.Bytes()
-	if err != nil {
+	switch {
+	case msg.Text != "" && htmlNode != nil:
+		root = &node{multipart: "alternative", children: []*node{textLeaf("text/plain", msg.Text), htmlNode}}
+	case htmlNode != nil:
+		root = htmlNode
+	default:
+		root = textLeaf("text/plain", msg.Text)
+	}
+	if len(mixed) > 0 {
+		root = &node{multipart: "mixed", children: append([]*node{root}, mixed...)}
+	}
+	// The structure is fixed here, before any content is written: the
+	// boundaries are chosen, not found afterwards, so no body or header
+	// text can add, remove or move a part.
+	n := 0
+	root.assignBoundaries(&n, tag)
+	var body bytes.Buffer
+	if err := root.writeBody(&body); err != nil {
 		return nil, fmt.Errorf("build message: render MIME: %w", err)
 	}
-	raw, err = fixBoundaries(raw, tag)
-	if err != nil {
-		return nil, fmt.Errorf("build message: %w", err)
-	}
-	// The library's header block comes from a map (random order) and holds
-	// its own Date and Message-Id: keep only the MIME fields and body.
-	end := bytes.Index(raw, []byte("\r\n\r\n"))
-	if end < 0 {
-		return nil, errors.New("build message: rendered MIME has no header/body separator")
-	}
-	libHdr, err := textproto.NewReader(bufio.NewReader(bytes.NewReader(raw[:end+4]))).ReadMIMEHeader()
-	if err != nil {
-		return nil, fmt.Errorf("build message: reread MIME header: %w", err)
-	}
-	body := raw[end+4:]
 
 	var b bytes.Buffer
 	writeField(&b, "Date", date.Format(time.RFC1123Z))
@@ -209,12 +211,12 @@ func Build(msg *Message) ([]byte, error) {
 		writeField(&b, textproto.CanonicalMIMEHeaderKey(h.Name), encodeText(h.Value))
 	}
 	for _, k := range []string{"Content-Type", "Content-Transfer-Encoding"} {
-		if v := libHdr.Get(k); v != "" {
+		if v := root.header.Get(k); v != "" {
 			writeField(&b, k, v)
 		}
 	}
 	b.WriteString("\r\n")
-	b.Write(body)
+	b.Write(body.Bytes())
 	if !bytes.HasSuffix(b.Bytes(), []byte("\r\n")) {
 		b.WriteString("\r\n")
 	}
@@ -316,7 +318,7 @@ func messageIDHost(h string) (string, error) {
 	return "localhost", nil
 }
 
-func attachment(p Part, disposition string) (*email.Attachment, error) {
+func attachment(p Part, disposition string) (*node, error) {
 	if p.Filename == "" || strings.ContainsAny(p.Filename, `/\`) {
 		return nil, fmt.Errorf("bad file name %q", p.Filename)
 	}
@@ -343,9 +345,10 @@ func attachment(p Part, disposition string) (*email.Attachment, error) {
 		return nil, fmt.Errorf("cannot format headers for %q (%s)", p.Filename, p.ContentType)
 	}
 	h := textproto.MIMEHeader{}
+	h.Set("Content-Type", ct)
 	h.Set("Content-Disposition", disp)
 	h.Set("Content-Transfer-Encoding", "base64")
-	return &email.Attachment{Filename: p.Filename, ContentType: ct, Header: h, Content: p.Data}, nil
+	return &node{header: h, data: p.Data}, nil
 }
 
 // digest identifies the message content and date. It seeds the Message-ID
@@ -383,27 +386,6 @@ func (msg *Message) digest(date time.Time) [sha256.Size]byte {
 	var sum [sha256.Size]byte
 	copy(sum[:], h.Sum(nil))
 	return sum
-}
-
-// fixBoundaries swaps the random multipart boundaries for deterministic
-// ones. "=_" cannot occur in quoted-printable or base64 bodies, so the new
-// boundaries cannot collide with content.
-func fixBoundaries(raw []byte, tag string) ([]byte, error) {
-	declared := bytes.Count(raw, []byte("boundary="))
-	// Only declarations are searched: bodies may well hold long hex runs
-	// (file hashes in alerts), but not "boundary=" followed by one.
-	found := randomBoundaryRe.FindAllSubmatch(raw, -1)
-	if len(found) != declared {
-		return nil, fmt.Errorf("unexpected MIME boundaries: %d declared, %d recognised", declared, len(found))
-	}
-	for i, f := range found {
-		old := f[1]
-		repl := fmt.Sprintf("=_suricron_%d_%s", i+1, tag)
-		raw = bytes.ReplaceAll(raw, f[0], []byte(`boundary="`+repl+`"`))
-		// The delimiter lines; 240 random bits cannot occur in content.
-		raw = bytes.ReplaceAll(raw, old, []byte(repl))
-	}
-	return raw, nil
 }
 
 // encodeText returns an unstructured header value as it goes on the wire:

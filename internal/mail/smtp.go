@@ -179,7 +179,7 @@ func (s *smtpSender) fail(ctx context.Context, stage string, err error) error {
 		Stage:     stage,
 		Code:      code,
 		Temporary: temp,
-		Err:       scrub(err, s.username, s.password),
+		Err:       secrets(s.username, s.password).Error(err),
 	}
 }
 

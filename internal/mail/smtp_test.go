@@ -305,15 +305,20 @@ func TestScrub(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"535 bad password s3cret-Pa55word", "535 bad password [redacted]"},
 		{"echo " + plain, "echo [redacted]"},
+		{"echo " + strings.TrimRight(plain, "="), "echo [redacted]"},
+		// Generic forms the old scrub() copy missed: a relay echoing a
+		// URL with another password, or an Authorization header.
+		{"relay smtp://sensor:0ther-pw@mx.example failed", "relay smtp://sensor:[redacted]@mx.example failed"},
+		{"proxy said Authorization: Basic c2Vuc29yOnh5eg==", "proxy said Authorization: Basic [redacted]"},
 		{"nothing secret", "nothing secret"},
 	}
 	for _, tc := range tests {
-		got := scrub(errors.New(tc.in), "sensor", testPassword).Error()
+		got := secrets("sensor", testPassword).Error(errors.New(tc.in)).Error()
 		if got != tc.want {
 			t.Errorf("scrub(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
-	if scrub(nil, "u", "p") != nil {
+	if secrets("u", "p").Error(nil) != nil {
 		t.Error("scrub(nil) != nil")
 	}
 }

@@ -2,6 +2,7 @@ package reliability
 
 import (
 	"bufio"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -240,11 +241,12 @@ func TestEveDeletedWhileRead(t *testing.T) {
 	dir := t.TempDir()
 	eve := filepath.Join(dir, "eve.json")
 	conf := emptyConfig(t, dir)
-	// One group (same source) so that the mail stays small however many
-	// alerts: the run spends its time reading.
+	// One signature and one source so that the mail stays small however
+	// many alerts: the run spends its time reading.
 	var b strings.Builder
 	for n := 1; n <= 300000; n++ {
-		b.WriteString(strings.Replace(soak.AlertLine(n, time.Now()), soak.SrcIP(n), "10.0.0.1", 1))
+		l := strings.Replace(soak.AlertLine(n, time.Now()), soak.SrcIP(n), "10.0.0.1", 1)
+		b.WriteString(strings.Replace(l, fmt.Sprintf(`"signature_id":%d,`, soak.SID(n)), fmt.Sprintf(`"signature_id":%d,`, soak.SID(0)), 1))
 	}
 	writeFile(t, eve, b.String(), 0o644)
 	sink := newDigestSink(t, "")

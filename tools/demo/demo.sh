@@ -37,14 +37,17 @@ say "dump-data -p: the first 3 masked events telemetry-send would upload next"
 "$bin/dump-data" "${common[@]}" -p --start all --sids-file "$tmp/telemetry_sids.txt" \
   --home-net '[192.168.0.0/16,10.0.0.0/8,fd00::/8]' --no-interfaces -L 3
 
-say "alert-digest --dry-run: the digest mail of the whole week (headers, then the text part)"
+say "alert-digest --dry-run: the digest mail of the whole week (headers, then the whole text part)"
 "$bin/alert-digest" "${common[@]}" --dry-run --start all --to soc@example.org \
   --from suricron@sensor.example --max-groups 12 > "$tmp/digest.eml"
 tr -d '\r' < "$tmp/digest.eml" | sed -n '1,/^$/p' | grep -v '^Content-Type'
 # The text part is quoted-printable on the wire; decode it for the terminal.
-awk '/^Content-Type: text\/plain/{p=1;next} p&&/^--=_/{exit} p' "$tmp/digest.eml" \
-  | perl -MMIME::QuotedPrint -0777 -ne 'print decode_qp($_)' | sed -n '3,24p' | cut -c1-150
-echo "  … full message: $(wc -c < "$tmp/digest.eml") bytes, multipart text + HTML"
+# Printed uncut: every line is at most 78 columns.
+tr -d '\r' < "$tmp/digest.eml" | awk '/^Content-Type: text\/plain/&&!d{p=1;next} p&&/^--=_/{p=0;d=1} p&&!b{if($0=="")b=1;next} p' \
+  | perl -MMIME::QuotedPrint -0777 -ne 'print decode_qp($_)'
+html_bytes=$(tr -d '\r' < "$tmp/digest.eml" | awk '/^Content-Type: text\/html/&&!d{p=1;next} p&&/^--=_/{p=0;d=1} p&&!b{if($0=="")b=1;next} p' \
+  | perl -MMIME::QuotedPrint -0777 -ne 'print decode_qp($_)' | wc -c)
+echo "  … full message: $(wc -c < "$tmp/digest.eml") bytes, multipart text + HTML (HTML part $html_bytes bytes)"
 
 say "weekly-report over the rotated files (ad hoc, no state), text"
 "$bin/weekly-report" --config /dev/null --files "$eve*" --since 7d \

@@ -37,10 +37,16 @@ func SendmailScript(path, dir string) error {
 	return os.WriteFile(path, []byte(script), 0o755)
 }
 
-var digestRow = regexp.MustCompile(`(?m)^\s*(\d+)  +(\d+)  +.+?  +(\S+) -> (\S+)  `)
+// The digest's text part (README "alert-digest"): a section per signature
+// headed "## N. sid 1:SID rev R | COUNT alerts | ...", then the others as
+// rows "COUNT  1:SID  SIGNATURE" after "Other signatures (beyond ...".
+var (
+	digestSection = regexp.MustCompile(`^## \d+\. sid 1:(\d+) rev \d+ \| ([\d,]+) alerts?`)
+	digestOther   = regexp.MustCompile(`^ +([\d,]+)  1:(\d+) +\S`)
+)
 
-// digestBatch reads one digest mail: batch id, alert count and, per group
-// row, the record named by the source address.
+// digestBatch reads one digest mail: batch id, alert count and, per
+// signature, the record named by the sid (count times).
 func digestBatch(raw []byte) (Batch, error) {
 	p, err := mailtest.ParseMessage(raw)
 	if err != nil {
@@ -53,14 +59,36 @@ func digestBatch(raw []byte) (Batch, error) {
 	if b.Claimed, err = strconv.Atoi(p.Header.Get("X-Suricron-Alerts")); err != nil {
 		return b, fmt.Errorf("X-Suricron-Alerts: %w", err)
 	}
-	for _, r := range digestRow.FindAllStringSubmatch(p.Text, -1) {
-		count, _ := strconv.Atoi(r[1])
-		n, ok := recordOfIP(r[3])
-		if !ok {
-			return b, fmt.Errorf("row with source %q is not a soak record", r[3])
+	add := func(countText, sidText string) error {
+		count, _ := strconv.Atoi(strings.ReplaceAll(countText, ",", ""))
+		sid, _ := strconv.Atoi(sidText)
+		n := sid - soakSIDBase
+		if n < 0 || n >= 1<<24 {
+			return fmt.Errorf("signature %s is not a soak record", sidText)
 		}
 		for i := 0; i < count; i++ {
 			b.Records = append(b.Records, n)
+		}
+		return nil
+	}
+	others := false
+	for _, line := range strings.Split(strings.ReplaceAll(p.Text, "\r\n", "\n"), "\n") {
+		switch m := digestSection.FindStringSubmatch(line); {
+		case m != nil:
+			if err := add(m[2], m[1]); err != nil {
+				return b, err
+			}
+			continue
+		case strings.HasPrefix(line, "Other signatures (beyond"):
+			others = true
+			continue
+		case line == "-- ":
+			others = false
+		}
+		if m := digestOther.FindStringSubmatch(line); others && m != nil {
+			if err := add(m[1], m[2]); err != nil {
+				return b, err
+			}
 		}
 	}
 	return b, nil

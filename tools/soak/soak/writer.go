@@ -8,20 +8,25 @@ import (
 	"time"
 )
 
-// Signature and sid of every soak alert: one signature keeps the digest's
-// signature table short while the per-record source address keeps one group
-// per alert, so a mail names each alert it carries.
+// Signature of every soak alert; the sid names the record. The digest
+// shows one section per signature and names every other signature with its
+// count, so a mail names each alert it carries by its sid (issue 16 ended
+// the one-row-per-source table that the source address was read from).
 const (
-	soakSID       = 2900001
+	soakSIDBase   = 2900000
 	soakSignature = "SURICRON soak alert"
 )
 
-// AlertLine is soak alert n as Suricata would write it. n is encoded twice:
-// in flow_id (telemetry keeps it unmasked) and in src_ip 10.a.b.c (the
-// digest lists it per group), so every receiver can name the record.
+// SID is the signature id that names record n (SID(0) names none).
+func SID(n int) int { return soakSIDBase + n }
+
+// AlertLine is soak alert n as Suricata would write it. n is encoded three
+// times: in flow_id (telemetry keeps it unmasked), in the sid (the digest
+// names every signature) and in src_ip 10.a.b.c, so every receiver can name
+// the record.
 func AlertLine(n int, ts time.Time) string {
 	return fmt.Sprintf(`{"timestamp":"%s","flow_id":%d,"in_iface":"soak0","event_type":"alert","src_ip":"%s","src_port":%d,"dest_ip":"192.0.2.7","dest_port":443,"proto":"TCP","alert":{"action":"allowed","gid":1,"signature_id":%d,"rev":1,"signature":"%s","category":"Misc activity","severity":2}}`+"\n",
-		ts.UTC().Format("2006-01-02T15:04:05.000000+0000"), n, SrcIP(n), 1024+n%60000, soakSID, soakSignature)
+		ts.UTC().Format("2006-01-02T15:04:05.000000+0000"), n, SrcIP(n), 1024+n%60000, SID(n), soakSignature)
 }
 
 // SrcIP is the source address that names record n (n < 2^24).

@@ -1,0 +1,337 @@
+package digest
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/suricron/suricron/internal/eve"
+	"github.com/suricron/suricron/internal/printable"
+)
+
+// Memory is bounded by what the digest shows, not by the backlog: per
+// signature a fixed number of counters (pairs, context values) and at most
+// DistinctCap addresses per side, and across all signatures at most
+// maxDistinctTotal addresses; past those, distinct counts are reported as
+// lower bounds ("10,000+").
+const (
+	// Space-Saving counters per signature for the top pairs: exact counts
+	// up to this many distinct pairs. Past maxPairSlotsTotal over all
+	// signatures, a new signature gets smallPairSlots.
+	pairSlots         = 2048
+	smallPairSlots    = 64
+	maxPairSlotsTotal = 100_000
+	contextSlots      = 64 // Space-Saving counters per context field
+	maxDistinctTotal  = 400_000
+	maxSignatures     = 100_000 // distinct signatures tracked; more go to one "other" bucket
+)
+
+// sigKey identifies a signature.
+type sigKey struct{ GID, SID int64 }
+
+// pairKey is a source/destination pair.
+type pairKey struct{ Src, Dst netip.Addr }
+
+// pairInfo is what a pair counter carries besides its count.
+type pairInfo struct {
+	ports     []uint16
+	morePorts bool
+}
+
+// Context fields, in display order.
+var contextFields = [...]string{"app_proto", "http", "tls.sni", "dns.rrname"}
+
+// sigAgg is everything kept about one signature.
+type sigAgg struct {
+	key       sigKey
+	rev       int64
+	signature string // of the newest alert, sanitised and truncated
+	category  string
+	severity  int
+	count     int64
+	first     time.Time
+	last      time.Time
+	newest    Group // for the link
+	// rawSig, rawCat are the last texts as eve.json had them: sanitising
+	// again only when they change keeps the per-alert cost low.
+	rawSig, rawCat string
+
+	srcs, dsts           map[netip.Addr]struct{}
+	srcCapped, dstCapped bool
+
+	pairs   spaceSaving[pairKey, pairInfo]
+	actions map[string]int64
+	context [len(contextFields)]spaceSaving[string, struct{}]
+}
+
+// aggregator folds alerts into per-signature summaries.
+type aggregator struct {
+	sigs      map[sigKey]*sigAgg
+	order     []*sigAgg
+	distinct  int // addresses held in all srcs/dsts sets
+	pairSlots int // pair counters granted to all signatures
+	alerts    int64
+	bySev     [4]int64 // other, high, medium, low
+}
+
+func newAggregator() *aggregator {
+	return &aggregator{sigs: map[sigKey]*sigAgg{}}
+}
+
+// maxSignatureRunes cuts absurd signature texts (Suricata allows very long
+// msg strings); the sid still identifies the rule.
+const maxSignatureRunes = 300
+
+func (ag *aggregator) add(ev *eve.Event) {
+	a := ev.Alert
+	gid := a.GID
+	if gid == 0 {
+		gid = 1
+	}
+	k := sigKey{GID: gid, SID: a.SignatureID}
+	s := ag.sigs[k]
+	if s == nil {
+		if len(ag.sigs) >= maxSignatures {
+			// Unreachable with real rule sets (ET Open has ~50,000 rules);
+			// a forged flood still cannot grow memory without end.
+			k = sigKey{GID: 0, SID: 0}
+			s = ag.sigs[k]
+		}
+		if s == nil {
+			s = &sigAgg{key: k, srcs: map[netip.Addr]struct{}{}, dsts: map[netip.Addr]struct{}{}, actions: map[string]int64{}}
+			n := pairSlots
+			if ag.pairSlots+n > maxPairSlotsTotal {
+				n = smallPairSlots
+			}
+			ag.pairSlots += n
+			s.pairs.init(n)
+			for i := range s.context {
+				s.context[i].init(contextSlots)
+			}
+			ag.sigs[k] = s
+			ag.order = append(ag.order, s)
+		}
+	}
+	ag.alerts++
+	switch a.Severity {
+	case 1, 2, 3:
+		ag.bySev[a.Severity]++
+	default:
+		ag.bySev[0]++
+	}
+	s.count++
+	ts := ev.Timestamp
+	if s.count == 1 || ts.Before(s.first) {
+		s.first = ts
+	}
+	if s.count == 1 || !ts.Before(s.last) {
+		s.last = ts
+		if s.key.SID == 0 {
+			s.signature, s.category = "(signatures beyond the tracking limit)", ""
+		} else if s.count == 1 || a.Signature != s.rawSig || a.Category != s.rawCat {
+			s.rawSig, s.rawCat = a.Signature, a.Category
+			s.signature = truncate(printable.String(a.Signature), maxSignatureRunes)
+			s.category = truncate(printable.String(a.Category), maxSignatureRunes)
+		}
+		s.rev = a.Rev
+		s.newest = Group{GroupKey: GroupKey{SID: a.SignatureID, Src: ev.SrcIP, Dst: ev.DestIP}, FlowID: ev.FlowID}
+	}
+	if a.Severity > 0 && (s.severity == 0 || a.Severity < s.severity) {
+		s.severity = a.Severity
+	}
+	ag.distinctAdd(s.srcs, &s.srcCapped, ev.SrcIP)
+	ag.distinctAdd(s.dsts, &s.dstCapped, ev.DestIP)
+
+	info := s.pairs.add(pairKey{ev.SrcIP, ev.DestIP})
+	if ev.DestPort != 0 && !containsPort(info.ports, ev.DestPort) {
+		if len(info.ports) < MaxPairPorts {
+			info.ports = append(info.ports, ev.DestPort)
+		} else {
+			info.morePorts = true
+		}
+	}
+	act := a.Action
+	if act == "" {
+		act = "allowed"
+	}
+	if _, ok := s.actions[act]; ok || len(s.actions) < 8 {
+		s.actions[act]++
+	} else {
+		s.actions["other"]++
+	}
+	if ev.AppProto != "" {
+		s.context[0].add(truncate(printable.String(ev.AppProto), MaxContextRunes))
+	}
+	if h := ev.HTTP; h != nil && (h.Hostname != "" || h.URL != "") {
+		s.context[1].add(truncate(printable.String(h.Hostname+h.URL), MaxContextRunes))
+	}
+	if t := ev.TLS; t != nil && t.SNI != "" {
+		s.context[2].add(truncate(printable.String(t.SNI), MaxContextRunes))
+	}
+	if d := ev.DNS; d != nil && d.RRName != "" {
+		s.context[3].add(truncate(printable.String(d.RRName), MaxContextRunes))
+	}
+}
+
+func containsPort(ps []uint16, p uint16) bool {
+	for _, q := range ps {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+func (ag *aggregator) distinctAdd(set map[netip.Addr]struct{}, capped *bool, a netip.Addr) {
+	if *capped {
+		return
+	}
+	if _, ok := set[a]; ok {
+		return
+	}
+	if len(set) >= DistinctCap || ag.distinct >= maxDistinctTotal {
+		*capped = true
+		return
+	}
+	set[a] = struct{}{}
+	ag.distinct++
+}
+
+// truncate cuts s to at most n runes, marking the cut with "…".
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := 0
+	for j := range s {
+		if i == n-1 {
+			return s[:j] + "…"
+		}
+		i++
+	}
+	return s
+}
+
+// spaceSaving is the Space-Saving top-K counter (Metwally et al. 2005):
+// a fixed number of slots; an unseen key takes over the slot with the
+// smallest count and inherits that count as its error bound. Every key
+// whose true count is above total/slots is guaranteed to be in the table,
+// and while the table has never been full every count is exact. The slots
+// form a min-heap on count, so both a hit and an eviction cost O(log n).
+type spaceSaving[K comparable, V any] struct {
+	slots    []*ssSlot[K, V] // heap ordered by count
+	index    map[K]*ssSlot[K, V]
+	limit    int
+	total    int64
+	distinct int64 // keys ever inserted (exact until the table overflows)
+	overflow bool
+}
+
+type ssSlot[K comparable, V any] struct {
+	key   K
+	count int64
+	err   int64
+	seq   int64 // insertion order, for stable ties
+	pos   int   // index in the heap
+	val   V
+}
+
+func (t *spaceSaving[K, V]) init(n int) {
+	t.limit = n
+	t.index = map[K]*ssSlot[K, V]{}
+}
+
+func (t *spaceSaving[K, V]) less(i, j int) bool { return t.slots[i].count < t.slots[j].count }
+
+func (t *spaceSaving[K, V]) swap(i, j int) {
+	t.slots[i], t.slots[j] = t.slots[j], t.slots[i]
+	t.slots[i].pos, t.slots[j].pos = i, j
+}
+
+// down restores the heap below i after its count grew.
+func (t *spaceSaving[K, V]) down(i int) {
+	n := len(t.slots)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		m := l
+		if r := l + 1; r < n && t.less(r, l) {
+			m = r
+		}
+		if !t.less(m, i) {
+			return
+		}
+		t.swap(i, m)
+		i = m
+	}
+}
+
+func (t *spaceSaving[K, V]) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !t.less(i, p) {
+			return
+		}
+		t.swap(i, p)
+		i = p
+	}
+}
+
+// add counts one occurrence of k and returns its slot's value to update.
+func (t *spaceSaving[K, V]) add(k K) *V {
+	t.total++
+	if s, ok := t.index[k]; ok {
+		s.count++
+		t.down(s.pos)
+		return &s.val
+	}
+	t.distinct++
+	if len(t.slots) < t.limit {
+		s := &ssSlot[K, V]{key: k, count: 1, seq: t.distinct, pos: len(t.slots)}
+		t.slots = append(t.slots, s)
+		t.index[k] = s
+		t.up(s.pos)
+		return &s.val
+	}
+	t.overflow = true
+	s := t.slots[0]
+	delete(t.index, s.key)
+	var zero V
+	*s = ssSlot[K, V]{key: k, count: s.count + 1, err: s.count, seq: t.distinct, pos: 0, val: zero}
+	t.index[k] = s
+	t.down(0)
+	return &s.val
+}
+
+// top returns up to n slots, highest count first, ties by tie (so equal
+// inputs give equal digests whatever the arrival order).
+func (t *spaceSaving[K, V]) top(n int, tie func(a, b K) int) []ssSlot[K, V] {
+	out := make([]ssSlot[K, V], len(t.slots))
+	for i, s := range t.slots {
+		out[i] = *s
+	}
+	slices.SortFunc(out, func(a, b ssSlot[K, V]) int {
+		if c := cmp.Compare(b.count, a.count); c != 0 {
+			return c
+		}
+		return tie(a.key, b.key)
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+// maxErr is the largest error bound of any slot (0 while exact).
+func (t *spaceSaving[K, V]) maxErr() int64 {
+	var m int64
+	for _, s := range t.slots {
+		if s.err > m {
+			m = s.err
+		}
+	}
+	return m
+}
