@@ -41,8 +41,12 @@ bench: build
 fuzz:
 	@bash tools/fuzz.sh $(FUZZTIME)
 
+# staticcheck is pinned here and in all_test.go (TestHygiene/staticcheck).
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 lint:
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
 	$(GO) mod tidy -diff
 
