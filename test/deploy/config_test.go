@@ -99,7 +99,7 @@ func TestExampleConfigCoversEveryFlag(t *testing.T) {
 // that are per-invocation and have no place in a config file.
 func configKey(section, flag string) string {
 	switch flag {
-	case "help", "config", "version", "every", "dry-run", "force", "reset-state", "week", "since", "until",
+	case "help", "config", "version", "check-config", "every", "dry-run", "force", "reset-state", "week", "since", "until",
 		"out", "files", "mail", "collect-only", "parsed", "pretty", "log", "time", "limit", "jitter":
 		return ""
 	case "eve":
