@@ -1,4 +1,5 @@
 # suricron — `make demo` and `make test` are the two commands a new clone needs.
+SHELL     := /bin/bash
 GO        ?= go
 # A semantic version that is also a Debian version sorting right under dpkg:
 # 0.2.0 on the tag v0.2.0, 0.2.0+git<YYYYMMDD>.<hash> after it (version.sh).
@@ -23,8 +24,9 @@ build:
 
 # The whole suite: unit, golden, fuzz seeds, CLI scripts of the built
 # binaries, real logrotate, real postfix (when SURICRON_POSTFIX=1), hygiene.
+# Ends with one line per skipped test saying how to enable it.
 test: build
-	$(GO) test -count=1 -timeout 30m ./...
+	@set -o pipefail; $(GO) test -count=1 -timeout 30m -json ./... | $(GO) run ./tools/testsum
 
 test-short:
 	$(GO) test -short -count=1 ./...
@@ -39,8 +41,12 @@ bench: build
 fuzz:
 	@bash tools/fuzz.sh $(FUZZTIME)
 
+# staticcheck is pinned here and in all_test.go (TestHygiene/staticcheck).
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 lint:
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
 	$(GO) mod tidy -diff
 

@@ -124,7 +124,7 @@ func Main(opts Options, cmd any) int {
 		kong.Exit(func(code int) { exited = code }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.ExplicitGroups([]kong.Group{{Key: "shared", Title: "Shared flags (every command):"}}),
-		kong.HelpFormatter(helpValue),
+		kong.ValueFormatter(helpValue),
 		kong.Help(helpPrinter(opts.Name)),
 	)
 	if err != nil {

@@ -147,12 +147,6 @@ func cronValue(s string, f cronField) (int, error) {
 	return n, nil
 }
 
-// jobCall is one suricron invocation found in a cron or unit command.
-type jobCall struct {
-	command string
-	args    []string
-}
-
 // splitCronCommand splits "test -r F && cmd args" into its simple
 // commands. Anything else a shell would interpret (quotes, pipes,
 // redirections, variables) is refused, so that the split here is exactly

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/user"
@@ -15,26 +16,111 @@ import (
 	"github.com/suricron/suricron/internal/mail/mailtest"
 )
 
+// nsEnv marks the re-executed test process that runs inside its own mount
+// namespace (see TestDebianPackage).
+const nsEnv = "SURICRON_DPKG_NAMESPACE"
+
 // TestDebianPackage builds the .deb with tools/package, installs it with
 // dpkg -i, checks what the package set up (user, state dir, conffiles,
 // units), runs --version of each installed command, and then every job
 // from the installed binaries as the suricron user with the installed
 // example config: mail to the local postfix (tools/mta), uploads to a
-// local HTTPS server, rules from a file:// tarball. It changes the
-// system, so it runs only with SURICRON_DPKG_TEST=1 (CI sets it) as
-// root; it purges the package afterwards unless it was installed before.
+// local HTTPS server, rules from a file:// tarball; then purges it and
+// checks that purge put back what postinst changed.
+//
+// It never touches the host: it re-runs itself under unshare --mount with
+// copy-on-write overlays over /etc, /usr and /var whose upper layers are in
+// a temp dir (dpkg's database, the user postinst creates, every installed
+// file land there), and an empty tmpfs over /var/lib/suricata, so a real
+// sensor's rules neither change nor trip the shrink guard. The namespace and the temp dir go away
+// at the end; the test then checks that the host paths are as before. It
+// needs root, so it runs only with SURICRON_DPKG_TEST=1 (.ci/run sets it).
 func TestDebianPackage(t *testing.T) {
 	if os.Getenv("SURICRON_DPKG_TEST") != "1" {
-		t.Skip("installs system-wide: set SURICRON_DPKG_TEST=1 (as root) to run")
+		t.Skip("builds and installs the .deb in a private mount namespace: set SURICRON_DPKG_TEST=1 as root (sudo bash .ci/run runs everything)")
 	}
 	if os.Geteuid() != 0 {
 		t.Fatal("SURICRON_DPKG_TEST=1 needs root")
 	}
-	for _, tool := range []string{"dpkg", "runuser"} {
+	for _, tool := range []string{"dpkg", "runuser", "unshare", "mount"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s not found", tool)
 		}
 	}
+	if os.Getenv(nsEnv) != "1" {
+		runInPrivateRoot(t)
+		return
+	}
+	debianPackageInNamespace(t)
+}
+
+// hostPaths are what an install would change on the host; their state
+// before and after the namespaced run must be the same.
+var hostPaths = []string{"/etc/suricron", "/etc/cron.d/suricron", "/var/lib/suricron", "/var/lib/suricata/rules",
+	"/var/lib/suricata/rules/suricata.rules", "/usr/bin/alert-digest", "/usr/bin/rules-update",
+	"/usr/lib/systemd/system/suricron-alert-digest.timer", "/usr/share/man/man1/alert-digest.1.gz", "/var/lib/dpkg/status", "/etc/passwd", "/etc/group"}
+
+func hostState(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	for _, p := range hostPaths {
+		fi, err := os.Lstat(p)
+		if err != nil {
+			fmt.Fprintf(&b, "%s: absent\n", p)
+			continue
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		fmt.Fprintf(&b, "%s: %v %d:%d size %d mtime %d\n", p, fi.Mode(), st.Uid, st.Gid, fi.Size(), fi.ModTime().UnixNano())
+	}
+	return b.String()
+}
+
+// runInPrivateRoot re-runs this test inside a new mount namespace whose
+// /etc, /usr and /var are overlays with throw-away upper layers.
+func runInPrivateRoot(t *testing.T) {
+	tmp, err := os.MkdirTemp("", "suricron-dpkg-ns-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	for _, d := range []string{"/etc", "/usr", "/var"} {
+		if strings.HasPrefix(tmp, d+"/") {
+			t.Fatalf("temp dir %s is inside %s, which the test overlays; set TMPDIR", tmp, d)
+		}
+	}
+	// The MTA runs on the host (started here, once); its Maildir is bound
+	// back into the namespace so the mails stay visible.
+	maildir := startPostfix(t)
+	before := hostState(t)
+	script := `set -e
+for d in etc usr var; do
+	mkdir -p "$T/$d.upper" "$T/$d.work"
+done
+mkdir -p "$T/maildir"
+mount --bind "$MAILDIR" "$T/maildir"
+for d in etc usr var; do
+	mount -t overlay overlay -o "lowerdir=/$d,upperdir=$T/$d.upper,workdir=$T/$d.work" "/$d"
+done
+mkdir -p /var/lib/suricata "$MAILDIR"
+mount -t tmpfs -o mode=0755 tmpfs /var/lib/suricata
+mount --bind "$T/maildir" "$MAILDIR"
+exec "$@"
+`
+	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
+		os.Args[0], "-test.run", "^TestDebianPackage$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), nsEnv+"=1", "T="+tmp, "MAILDIR="+maildir,
+		"SURICRON_POSTFIX=1", "SURICRON_POSTFIX_MAILDIR="+maildir)
+	out, err := cmd.CombinedOutput()
+	t.Logf("in the private mount namespace:\n%s", out)
+	if err != nil {
+		t.Errorf("namespaced TestDebianPackage: %v", err)
+	}
+	if after := hostState(t); after != before {
+		t.Errorf("the host changed:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+func debianPackageInNamespace(t *testing.T) {
 	// Build the package from the test binaries (version testVersion).
 	dist := t.TempDir()
 	cmd := exec.Command("go", "run", "./tools/package", "-version", testVersion, "-bin", binDir(t), "-root", repoRoot(), "-out", dist)
@@ -48,14 +134,25 @@ func TestDebianPackage(t *testing.T) {
 		t.Errorf("package file %s", deb)
 	}
 
-	before := runCmd(t, nil, "dpkg-query", "-W", "-f", "${Status}", "suricron")
-	if !strings.Contains(before.stdout, "ok installed") {
-		t.Cleanup(func() {
-			if r := runCmd(t, nil, "dpkg", "--purge", "suricron"); r.code != 0 {
-				t.Errorf("dpkg --purge: %s", r)
-			}
-		})
-	}
+	// Inside the namespace /var/lib/suricata is an empty tmpfs: postinst
+	// creates the rules dir for the suricron group, and purge must leave it
+	// root:root 0755, as a Suricata package would have it.
+	t.Cleanup(func() {
+		if r := runCmd(t, nil, "dpkg", "--purge", "suricron"); r.code != 0 {
+			t.Errorf("dpkg --purge: %s", r)
+		}
+		fi, err := os.Stat("/var/lib/suricata/rules")
+		if err != nil {
+			t.Errorf("purge removed the rules dir: %v", err)
+			return
+		}
+		if st := fi.Sys().(*syscall.Stat_t); st.Gid != 0 || fi.Mode().Perm() != 0o755 {
+			t.Errorf("after purge /var/lib/suricata/rules is gid %d mode %04o, want root 0755", st.Gid, fi.Mode().Perm())
+		}
+		if _, err := os.Stat("/var/lib/suricron"); !os.IsNotExist(err) {
+			t.Errorf("purge left /var/lib/suricron: %v", err)
+		}
+	})
 	if r := runCmd(t, []string{"DEBIAN_FRONTEND=noninteractive"}, "dpkg", "-i", "--force-confnew", deb); r.code != 0 {
 		t.Fatalf("dpkg -i: %s", r)
 	}

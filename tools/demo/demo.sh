@@ -27,9 +27,9 @@ tar -xzOf "$tmp/emerging.rules.tar.gz" --wildcards 'rules/*.rules' \
   | grep -o 'sid:[0-9]*' | cut -d: -f2 | head -40 > "$tmp/telemetry_sids.txt"
 
 say "rules-update from a local tarball (file://), then again: no change"
-"$bin/rules-update" "${common[@]}" --url "file://$tmp/emerging.rules.tar.gz" \
+"$bin/rules-update" --config /dev/null --state-dir "$state" --url "file://$tmp/emerging.rules.tar.gz" \
   --output "$tmp/rules/suricata.rules" --min-rules 10 --report-limit 5
-"$bin/rules-update" "${common[@]}" --url "file://$tmp/emerging.rules.tar.gz" \
+"$bin/rules-update" --config /dev/null --state-dir "$state" --url "file://$tmp/emerging.rules.tar.gz" \
   --output "$tmp/rules/suricata.rules" --min-rules 10
 echo "  installed: $(grep -c '^alert' "$tmp/rules/suricata.rules") enabled rules in $tmp/rules/suricata.rules"
 
