@@ -17,6 +17,7 @@ var update = flag.Bool("update", false, "rewrite the --help transcripts in testd
 var helpPages = [][]string{
 	{"rules-update"}, {"alert-digest"}, {"dump-data"}, {"weekly-report"},
 	{"telemetry-send"}, {"telemetry-send", "send"}, {"telemetry-send", "heartbeat"}, {"telemetry-send", "status"},
+	{"eve-ship"}, {"eve-ship", "ship"}, {"eve-ship", "schema"},
 }
 
 // flagLine matches a flag's first line in kong's help: the flag column,
