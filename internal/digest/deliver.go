@@ -53,12 +53,11 @@ func (d Delivery) consumer() string {
 // outlets are the destinations of one profile, built before anything is
 // read so that a bad setting fails at once (exit 2).
 type outlets struct {
-	mail      mail.Sender // nil: --no-mail
-	dests     []notify.Destination
-	stateDir  string
-	consumer  string
-	log       *slog.Logger
-	userAgent string
+	mail     mail.Sender // nil: --no-mail
+	dests    []notify.Destination
+	stateDir string
+	consumer string
+	log      *slog.Logger
 }
 
 func newOutlets(cfg Config, sender mail.Sender, log *slog.Logger) (*outlets, error) {

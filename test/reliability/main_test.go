@@ -144,17 +144,3 @@ func dirState(t *testing.T, dir string) map[string]string {
 	})
 	return m
 }
-
-func sameState(t *testing.T, what string, before, after map[string]string) {
-	t.Helper()
-	for k, v := range before {
-		if after[k] != v {
-			t.Errorf("%s: state file %s changed", what, k)
-		}
-	}
-	for k := range after {
-		if _, ok := before[k]; !ok {
-			t.Errorf("%s: new state file %s", what, k)
-		}
-	}
-}

@@ -129,7 +129,7 @@ func ReadEachMode(r io.Reader, lim Limits, mode func(name string) Mode, each fun
 		switch h.Typeflag {
 		case tar.TypeDir, tar.TypeXGlobalHeader:
 			continue
-		case tar.TypeReg, tar.TypeRegA: //nolint:staticcheck // old tars still use '\x00'
+		case tar.TypeReg: // archive/tar reports old '\x00' entries as TypeReg
 		case tar.TypeSymlink, tar.TypeLink:
 			return nil, reject("entry %q: links are not allowed", name)
 		case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:

@@ -13,7 +13,6 @@ type member struct {
 	name     string
 	typ      byte
 	body     string
-	size     int64 // header size when != len(body) (lying headers)
 	linkname string
 }
 

@@ -182,9 +182,7 @@ func ParseOinkmaster(file, data string) (*Policy, error) {
 			}
 			p.URLs = append(p.URLs, strings.TrimSpace(v))
 		case "skipfile":
-			for _, f := range splitList(rest) {
-				p.SkipFiles = append(p.SkipFiles, f)
-			}
+			p.SkipFiles = append(p.SkipFiles, splitList(rest)...)
 		case "disablesid", "enablesid", "localsid":
 			if word == "localsid" {
 				for _, s := range splitList(rest) {
@@ -275,11 +273,7 @@ func addOinkModify(p *Policy, target, re, repl, where string) error {
 }
 
 func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
-		out = append(out, f)
-	}
-	return out
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
 }
 
 // cutQuotedComment drops a trailing "# comment" that is outside quotes.

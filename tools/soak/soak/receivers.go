@@ -94,22 +94,6 @@ func digestBatch(raw []byte) (Batch, error) {
 	return b, nil
 }
 
-func recordOfIP(ip string) (int, bool) {
-	parts := strings.Split(ip, ".")
-	if len(parts) != 4 || parts[0] != "10" {
-		return 0, false
-	}
-	n := 0
-	for _, s := range parts[1:] {
-		v, err := strconv.Atoi(s)
-		if err != nil || v < 0 || v > 255 {
-			return 0, false
-		}
-		n = n<<8 | v
-	}
-	return n, true
-}
-
 // ReadMailDir parses every stored digest in dir (the sendmail script's).
 func ReadMailDir(dir string) ([]Batch, error) {
 	ents, err := os.ReadDir(dir)

@@ -408,9 +408,7 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 	posts, bad := coll.snapshot()
 	rt := common(CmdTelemetry, cons[1])
 	account(&rt, posts, pres)
-	for _, s := range bad {
-		rt.Problems = append(rt.Problems, s)
-	}
+	rt.Problems = append(rt.Problems, bad...)
 
 	rw := common(CmdWeekly, cons[2])
 	total, err := weeklyTotal(ctx, cfg.Bin, none, live, weeklyState, env, began.Add(-time.Hour), time.Now().Add(time.Hour))
