@@ -39,7 +39,9 @@ func TestScriptFullDisk(t *testing.T) {
 			if err := os.Mkdir(st, 0o700); err != nil {
 				return err
 			}
-			if err := syscall.Mount("tmpfs", st, "tmpfs", 0, "size=64k"); err != nil {
+			// mode=0700: a tmpfs root is 1777 by default, and a state dir
+			// writable by others is refused.
+			if err := syscall.Mount("tmpfs", st, "tmpfs", 0, "size=64k,mode=0700"); err != nil {
 				return fmt.Errorf("mount tmpfs: %w", err)
 			}
 			// Deferred calls run before testscript removes $WORK.
