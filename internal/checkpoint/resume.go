@@ -37,6 +37,18 @@ func (s *Session) planFirstRun() error {
 			return fmt.Errorf("find end of %s: %w", lc.path, err)
 		}
 		s.first, s.firstOff = len(s.cands)-1, off
+		skipped := off
+		for _, c := range s.cands[:len(s.cands)-1] {
+			skipped += c.size
+		}
+		if skipped > 0 {
+			// Said at the default level: a first run that reports nothing
+			// while eve.json holds alerts looks broken otherwise. The run
+			// saves its position, so this is said once (every time in
+			// --dry-run and dump-data, which save nothing).
+			s.log.Warn("no saved position: starting at the end of eve.json; what is already there is not read (--start beginning reads it)",
+				"file", lc.path, "skipped_bytes", skipped)
+		}
 	}
 	s.setStart()
 	return nil

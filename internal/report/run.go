@@ -222,7 +222,16 @@ func collect(ctx context.Context, cfg Config, deps Deps, local Local, store *Sto
 	}
 	metrics.RecordEve(deps.Metrics, f.Lines, f.Bad)
 	end := sess.End()
-	if end.IsZero() || f.Lines == 0 {
+	if end.IsZero() {
+		return nil
+	}
+	if f.Lines == 0 {
+		// Nothing new, but a first run must still save where it started:
+		// without a state the next run would start at the end again and
+		// skip what was written in between.
+		if err := sess.Commit(end, "", 0); err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
 		return nil
 	}
 	batch := sess.BatchID(end)

@@ -64,6 +64,13 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 		log.Info("per-run bound reached; the rest goes next run", "bound", col.reached, "events", len(col.items))
 	}
 	if !col.any {
+		// Nothing read; a first run still saves where it started, or the
+		// next one would start at the end again and skip the lines between.
+		if end := sess.End(); !end.IsZero() {
+			if err := sess.Commit(end, "", 0); err != nil {
+				return fmt.Errorf("commit checkpoint: %w", err)
+			}
+		}
 		return nil
 	}
 	if len(col.items) == 0 {
