@@ -21,8 +21,8 @@ func TestIndependentParserReadsBack(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := &Message{
 				From: "alerts@sensor.test", To: []string{"soc@example.org"}, Subject: "[suricron] sensor1: 12 alerts",
-				Headers:     []Header{{"X-Suricron-Batch", "b1"}},
-				Text:        tc.text, HTML: tc.html, Date: testDate, Host: "sensor1",
+				Headers: []Header{{"X-Suricron-Batch", "b1"}},
+				Text:    tc.text, HTML: tc.html, Date: testDate, Host: "sensor1",
 				Attachments: []Part{{Filename: "digest.json", ContentType: "application/json", Data: []byte(`{"alerts":12}`)}},
 			}
 			raw, err := Build(m)
