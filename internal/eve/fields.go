@@ -78,29 +78,29 @@ func ParseFlowSummary(line []byte, s *FlowSummary) error {
 		switch idx {
 		case 0:
 			var ts string
-			if ts, err = fieldString(v, vt); err == nil {
+			if ts, err = str(v, vt); err == nil {
 				s.Timestamp, err = ParseTime(ts)
 			}
 		case 1:
-			s.SrcIP, err = fieldAddr(v, vt)
+			s.SrcIP, err = addr(v, vt)
 		case 2:
-			s.SrcPort, err = fieldPort(v, vt)
+			s.SrcPort, err = port(v, vt)
 		case 3:
-			s.DestIP, err = fieldAddr(v, vt)
+			s.DestIP, err = addr(v, vt)
 		case 4:
-			s.DestPort, err = fieldPort(v, vt)
+			s.DestPort, err = port(v, vt)
 		case 5:
 			s.Proto, err = fieldProto(v, vt)
 		case 6:
 			s.AppProto, err = fieldProto(v, vt)
 		case 7:
-			s.PktsToServer, err = fieldInt(v, vt)
+			s.PktsToServer, err = num(v, vt)
 		case 8:
-			s.PktsToClient, err = fieldInt(v, vt)
+			s.PktsToClient, err = num(v, vt)
 		case 9:
-			s.BytesToServer, err = fieldInt(v, vt)
+			s.BytesToServer, err = num(v, vt)
 		case 10:
-			s.BytesToClient, err = fieldInt(v, vt)
+			s.BytesToClient, err = num(v, vt)
 		}
 		if err != nil {
 			perr = fmt.Errorf("field %s: %w", pathName(flowPaths[idx]), err)
@@ -163,7 +163,7 @@ func ParseStatsSummary(line []byte, s *StatsSummary) error {
 			if vt == jsonparser.Null {
 				return nil
 			}
-			ts, err := fieldString(v, vt)
+			ts, err := str(v, vt)
 			if err == nil {
 				s.Timestamp, err = ParseTime(ts)
 			}
@@ -291,17 +291,7 @@ func pathName(p []string) string {
 	return p[0] + "." + p[1]
 }
 
-func fieldString(v []byte, vt jsonparser.ValueType) (string, error) {
-	if vt != jsonparser.String {
-		return "", fmt.Errorf("want a string, got %s", vt)
-	}
-	if bytes.IndexByte(v, '\\') < 0 {
-		return string(v), nil
-	}
-	return jsonparser.ParseString(v)
-}
-
-// fieldProto is fieldString without an allocation for the protocol names
+// fieldProto is str without an allocation for the protocol names
 // that make up nearly every flow.
 func fieldProto(v []byte, vt jsonparser.ValueType) (string, error) {
 	if vt == jsonparser.String {
@@ -324,31 +314,5 @@ func fieldProto(v []byte, vt jsonparser.ValueType) (string, error) {
 			return "failed", nil
 		}
 	}
-	return fieldString(v, vt)
-}
-
-func fieldInt(v []byte, vt jsonparser.ValueType) (int64, error) {
-	if vt != jsonparser.Number {
-		return 0, fmt.Errorf("want a number, got %s", vt)
-	}
-	return strconv.ParseInt(string(v), 10, 64)
-}
-
-func fieldPort(v []byte, vt jsonparser.ValueType) (uint16, error) {
-	n, err := fieldInt(v, vt)
-	if err != nil {
-		return 0, err
-	}
-	if n < 0 || n > 65535 {
-		return 0, fmt.Errorf("port %d out of range", n)
-	}
-	return uint16(n), nil
-}
-
-func fieldAddr(v []byte, vt jsonparser.ValueType) (netip.Addr, error) {
-	s, err := fieldString(v, vt)
-	if err != nil {
-		return netip.Addr{}, err
-	}
-	return netip.ParseAddr(s)
+	return str(v, vt)
 }
