@@ -44,8 +44,9 @@ func subcommands(n *kong.Node) []*kong.Node {
 	return out
 }
 
-// roff escapes text for a man page body line.
-func roff(s string) string {
+// Roff escapes text for a man page body line (also used by tools/package
+// for the suricron.toml(5) page).
+func Roff(s string) string {
 	s = strings.NewReplacer(`\`, `\e`, "-", `\-`).Replace(s)
 	// Non-ASCII as groff's \[uXXXX], so the page renders without preconv.
 	var b strings.Builder
@@ -64,12 +65,12 @@ func roff(s string) string {
 }
 
 func flagSyntax(f *kong.Flag) string {
-	s := `\fB\-\-` + roff(f.Name) + `\fR`
+	s := `\fB\-\-` + Roff(f.Name) + `\fR`
 	if f.Short != 0 {
 		s = `\fB\-` + string(f.Short) + `\fR, ` + s
 	}
 	if !f.IsBool() && !f.IsCounter() {
-		s += `=\fI` + roff(f.FormatPlaceHolder()) + `\fR`
+		s += `=\fI` + Roff(f.FormatPlaceHolder()) + `\fR`
 	}
 	return s
 }
@@ -77,24 +78,24 @@ func flagSyntax(f *kong.Flag) string {
 // writeMan writes the section 1 page of the application.
 func writeMan(w io.Writer, app *kong.Application, version string) {
 	name := app.Name
-	fmt.Fprintf(w, ".TH %s 1 \"\" \"suricron %s\" \"suricron manual\"\n", strings.ToUpper(roff(name)), roff(version))
+	fmt.Fprintf(w, ".TH %s 1 \"\" \"suricron %s\" \"suricron manual\"\n", strings.ToUpper(Roff(name)), Roff(version))
 	summary, _, _ := strings.Cut(app.Help, ". ")
-	fmt.Fprintf(w, ".SH NAME\n%s \\- %s\n", roff(name), roff(strings.TrimSuffix(summary, ".")))
-	fmt.Fprintf(w, ".SH SYNOPSIS\n\\fB%s\\fR [\\fIflags\\fR]", roff(name))
+	fmt.Fprintf(w, ".SH NAME\n%s \\- %s\n", Roff(name), Roff(strings.TrimSuffix(summary, ".")))
+	fmt.Fprintf(w, ".SH SYNOPSIS\n\\fB%s\\fR [\\fIflags\\fR]", Roff(name))
 	if subs := subcommands(app.Node); len(subs) > 0 {
 		names := make([]string, len(subs))
 		for i, c := range subs {
-			names[i] = roff(c.Name)
+			names[i] = Roff(c.Name)
 		}
 		fmt.Fprintf(w, " [%s]", strings.Join(names, " | "))
 	}
-	fmt.Fprintf(w, "\n.SH DESCRIPTION\n%s\n", roff(app.Help))
+	fmt.Fprintf(w, "\n.SH DESCRIPTION\n%s\n", Roff(app.Help))
 	writeManFlags := func(flags []docFlag, shared bool) {
 		for _, f := range flags {
 			if f.shared != shared {
 				continue
 			}
-			fmt.Fprintf(w, ".TP\n%s\n%s\n", flagSyntax(f.Flag), roff(helpValue(f.Value)))
+			fmt.Fprintf(w, ".TP\n%s\n%s\n", flagSyntax(f.Flag), Roff(helpValue(f.Value)))
 		}
 	}
 	flags := visibleFlags(app.Node)
@@ -105,13 +106,13 @@ func writeMan(w io.Writer, app *kong.Application, version string) {
 	if subs := subcommands(app.Node); len(subs) > 0 {
 		fmt.Fprintf(w, ".SH COMMANDS\n")
 		for _, c := range subs {
-			fmt.Fprintf(w, ".TP\n\\fB%s\\fR\n%s\n", roff(c.Name), roff(c.Help))
+			fmt.Fprintf(w, ".TP\n\\fB%s\\fR\n%s\n", Roff(c.Name), Roff(c.Help))
 			for _, f := range visibleFlags(c) {
-				fmt.Fprintf(w, ".RS\n.TP\n%s\n%s\n.RE\n", flagSyntax(f.Flag), roff(helpValue(f.Value)))
+				fmt.Fprintf(w, ".RS\n.TP\n%s\n%s\n.RE\n", flagSyntax(f.Flag), Roff(helpValue(f.Value)))
 			}
 		}
 	}
-	fmt.Fprintf(w, ".SH CONFIGURATION\nEvery flag can also be set in %s (see \\fBsuricron.toml\\fR(5)) or through the environment variable named in its description; the command line wins over the environment, which wins over the file.\n", roff(DefaultConfigPath))
+	fmt.Fprintf(w, ".SH CONFIGURATION\nEvery flag can also be set in %s (see \\fBsuricron.toml\\fR(5)) or through the environment variable named in its description; the command line wins over the environment, which wins over the file.\n", Roff(DefaultConfigPath))
 	fmt.Fprintf(w, ".SH EXIT STATUS\n")
 	for _, e := range []struct {
 		code int
@@ -124,20 +125,20 @@ func writeMan(w io.Writer, app *kong.Application, version string) {
 		{ExitTempFail, "temporary: lock busy or server unreachable; the next run retries"},
 		{ExitInterrupted, "interrupted by SIGINT or SIGTERM"},
 	} {
-		fmt.Fprintf(w, ".TP\n\\fB%d\\fR\n%s\n", e.code, roff(e.text))
+		fmt.Fprintf(w, ".TP\n\\fB%d\\fR\n%s\n", e.code, Roff(e.text))
 	}
 	if ex, ok := examples[name]; ok {
 		fmt.Fprintf(w, ".SH EXAMPLES\n.nf\n")
 		for _, l := range strings.Split(ex, "\n") {
-			fmt.Fprintf(w, "%s\n", roff(l))
+			fmt.Fprintf(w, "%s\n", Roff(l))
 		}
 		fmt.Fprintf(w, ".fi\n")
 	}
-	fmt.Fprintf(w, ".SH FILES\n.TP\n%s\nthe configuration\n.TP\n/var/lib/suricron\ncheckpoints, locks and caches\n.TP\n/etc/cron.d/suricron\nthe cron jobs\n", roff(DefaultConfigPath))
+	fmt.Fprintf(w, ".SH FILES\n.TP\n%s\nthe configuration\n.TP\n/var/lib/suricron\ncheckpoints, locks and caches\n.TP\n/etc/cron.d/suricron\nthe cron jobs\n", Roff(DefaultConfigPath))
 	var others []string
 	for _, c := range []string{"alert-digest", "dump-data", "rules-update", "telemetry-send", "weekly-report"} {
 		if c != name {
-			others = append(others, `\fB`+roff(c)+`\fR(1)`)
+			others = append(others, `\fB`+Roff(c)+`\fR(1)`)
 		}
 	}
 	fmt.Fprintf(w, ".SH SEE ALSO\n\\fBsuricron.toml\\fR(5), %s\n", strings.Join(others, ", "))

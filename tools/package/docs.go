@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"github.com/suricron/suricron/internal/cli"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,32 +83,14 @@ func writeDocs(dir, binDir, root, version string, now time.Time) ([]generated, e
 	return out, nil
 }
 
-func roff(s string) string {
-	s = strings.NewReplacer(`\`, `\e`, "-", `\-`).Replace(s)
-	// Non-ASCII as groff's \[uXXXX], so the page renders without preconv.
-	var b strings.Builder
-	for _, r := range s {
-		if r > 126 {
-			fmt.Fprintf(&b, `\[u%04X]`, r)
-		} else {
-			b.WriteRune(r)
-		}
-	}
-	s = b.String()
-	if strings.HasPrefix(s, ".") || strings.HasPrefix(s, "'") {
-		s = `\&` + s
-	}
-	return s
-}
-
 // configManPage is suricron.toml(5): the rules of the file, then the
 // annotated example verbatim, which TestExampleConfigCoversEveryFlag keeps
 // complete.
 func configManPage(version string, example []byte) []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, ".TH SURICRON.TOML 5 \"\" \"suricron %s\" \"suricron manual\"\n", roff(version))
+	fmt.Fprintf(&b, ".TH SURICRON.TOML 5 \"\" \"suricron %s\" \"suricron manual\"\n", cli.Roff(version))
 	b.WriteString(".SH NAME\nsuricron.toml \\- configuration of the suricron commands\n")
-	b.WriteString(".SH DESCRIPTION\n" + roff("/etc/suricron/suricron.toml is read by every suricron command (another file with --config or SURICRON_CONFIG). Every flag of a command can be set here: the flag --min-severity of alert-digest is the key min_severity in its table. Precedence: command line, then environment (SURICRON_MIN_SEVERITY), then this file, then the default. A list means what the flag given once per element means. Unknown keys are an error that names them; run any command with --check-config to see the effective settings and where each comes from.") + "\n")
+	b.WriteString(".SH DESCRIPTION\n" + cli.Roff("/etc/suricron/suricron.toml is read by every suricron command (another file with --config or SURICRON_CONFIG). Every flag of a command can be set here: the flag --min-severity of alert-digest is the key min_severity in its table. Precedence: command line, then environment (SURICRON_MIN_SEVERITY), then this file, then the default. A list means what the flag given once per element means. Unknown keys are an error that names them; run any command with --check-config to see the effective settings and where each comes from.") + "\n")
 	b.WriteString(".SH TABLES\n")
 	for _, t := range [][2]string{
 		{"top level", "state_dir, log_level, log_format, metrics_file"},
@@ -118,17 +101,17 @@ func configManPage(version string, example []byte) []byte {
 		{"[telemetry]", "telemetry-send and dump-data"},
 		{"[report]", "weekly-report"},
 	} {
-		fmt.Fprintf(&b, ".TP\n\\fB%s\\fR\n%s\n", roff(t[0]), roff(t[1]))
+		fmt.Fprintf(&b, ".TP\n\\fB%s\\fR\n%s\n", cli.Roff(t[0]), cli.Roff(t[1]))
 	}
-	b.WriteString(".SH SECRETS\n" + roff("Passwords, the telemetry token and the ET Pro oinkcode are never values here: password_file, token_file and oinkcode_file name files, which should be owned by the suricron user (or root) with mode 0600 or 0640.") + "\n")
+	b.WriteString(".SH SECRETS\n" + cli.Roff("Passwords, the telemetry token and the ET Pro oinkcode are never values here: password_file, token_file and oinkcode_file name files, which should be owned by the suricron user (or root) with mode 0600 or 0640.") + "\n")
 	b.WriteString(".SH EXAMPLE\nThe annotated example shipped as /usr/share/doc/suricron/examples/suricron.toml:\n.PP\n.nf\n")
 	for _, l := range strings.Split(strings.TrimRight(string(example), "\n"), "\n") {
-		b.WriteString(roff(l) + "\n")
+		b.WriteString(cli.Roff(l) + "\n")
 	}
 	b.WriteString(".fi\n.SH SEE ALSO\n")
 	var refs []string
 	for _, c := range commandNames {
-		refs = append(refs, `\fB`+roff(c)+`\fR(1)`)
+		refs = append(refs, `\fB`+cli.Roff(c)+`\fR(1)`)
 	}
 	b.WriteString(strings.Join(refs, ", ") + "\n")
 	return []byte(b.String())
