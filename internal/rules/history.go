@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/suricron/suricron/internal/checkpoint"
 	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/redact"
 )
@@ -124,18 +123,11 @@ func Rollback(ctx context.Context, cfg Config, deps Deps, to int) (err error) {
 	if to < 1 {
 		return cli.Usagef("--to %d: want 1 (the previous ruleset) or more", to)
 	}
-	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
-		return fmt.Errorf("state dir: %w", err)
-	}
-	lock, err := checkpoint.TryLock(filepath.Join(cfg.StateDir, "rules-update.lock"))
+	unlock, err := r.lockState()
 	if err != nil {
-		if errors.Is(err, checkpoint.ErrLocked) {
-			return cli.TempFail(fmt.Errorf("another rules-update is running: %w", err))
-		}
 		return err
 	}
-	defer lock.Unlock()
-	r.removeLeftovers()
+	defer unlock()
 	list, err := r.history()
 	if err != nil {
 		return err

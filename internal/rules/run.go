@@ -153,21 +153,11 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 		return err
 	}
 	if !cfg.DryRun {
-		if err := atomicfile.PrivateDir(cfg.StateDir); err != nil {
-			if errors.Is(err, atomicfile.ErrUnsafeDir) {
-				return cli.Usage(err)
-			}
-			return err
-		}
-		lock, err := checkpoint.TryLock(filepath.Join(cfg.StateDir, "rules-update.lock"))
+		unlock, err := r.lockState()
 		if err != nil {
-			if errors.Is(err, checkpoint.ErrLocked) {
-				return cli.TempFail(fmt.Errorf("another rules-update is running: %w", err))
-			}
 			return err
 		}
-		defer lock.Unlock()
-		r.removeLeftovers()
+		defer unlock()
 	}
 	return r.update(ctx)
 }
@@ -745,3 +735,24 @@ type cleanedError struct {
 
 func (e *cleanedError) Error() string { return e.msg }
 func (e *cleanedError) Unwrap() error { return e.err }
+
+// lockState makes sure the state dir is private (2 when others may write
+// it), takes the run lock (75 when another run holds it) and removes
+// leftovers of a killed run; update and rollback both start here.
+func (r *run) lockState() (unlock func() error, err error) {
+	if err := atomicfile.PrivateDir(r.cfg.StateDir); err != nil {
+		if errors.Is(err, atomicfile.ErrUnsafeDir) {
+			return nil, cli.Usage(err)
+		}
+		return nil, err
+	}
+	lock, err := checkpoint.TryLock(filepath.Join(r.cfg.StateDir, "rules-update.lock"))
+	if err != nil {
+		if errors.Is(err, checkpoint.ErrLocked) {
+			return nil, cli.TempFail(fmt.Errorf("another rules-update is running: %w", err))
+		}
+		return nil, err
+	}
+	r.removeLeftovers()
+	return lock.Unlock, nil
+}
