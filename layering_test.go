@@ -36,20 +36,14 @@ var cmdDomains = map[string][]string{
 	"cmd/eve-ship":       {"internal/ship"},
 }
 
-// leaves import no package of this module.
-var leaves = []string{"internal/redact", "internal/printable"}
+// leaves import no package of this module. exitcode, secretfile and sleep
+// are what internal/cli used to be for the lower floors (issue 15): the
+// exit-code error type, the secret file reader and the interruptible wait.
+var leaves = []string{"internal/redact", "internal/printable", "internal/exitcode", "internal/secretfile", "internal/sleep", "internal/lock", "internal/atomicfile"}
 
-// knownCLIImports are today's floor violations (issue 15: internal/cli is
-// also used as a leaf for its exit-code error type and ReadSecret). They
-// go when the leaf parts move out of internal/cli; the test fails on any
-// new violation and on an entry here that no longer happens, so the list
-// stays exact.
-var knownCLIImports = map[string]bool{
-	"internal/checkpoint": true,
-	"internal/mail":       true,
-	"internal/digest":     true,
-	"internal/report":     true,
-}
+// notBelowCLI are the modules that are the command-line layer's own:
+// a package below internal/cli must not pull them in, even indirectly.
+var notBelowCLI = []string{"github.com/alecthomas/kong", "github.com/go-co-op/gocron", "github.com/robfig/cron", "github.com/pelletier/go-toml"}
 
 // moduleImports lists, per package of the module (non-test files), the
 // packages of the module it imports, both without the module prefix.
@@ -84,7 +78,7 @@ func layeringViolations(graph map[string][]string) []string {
 	for pkg, imps := range graph {
 		for _, imp := range imps {
 			switch {
-			case imp == "internal/cli" && !mayImportCLI(pkg) && !knownCLIImports[pkg]:
+			case imp == "internal/cli" && !mayImportCLI(pkg):
 				v = append(v, pkg+" imports internal/cli: only cmd/ and the command models (rules, telemetry, ship) may")
 			case strings.HasPrefix(pkg, "internal/") && (strings.HasPrefix(imp, "cmd/") || strings.HasPrefix(imp, "tools/") || strings.HasPrefix(imp, "test/") || strings.HasPrefix(imp, "bench/")):
 				v = append(v, pkg+" imports "+imp+": internal/ never imports the outer trees")
@@ -104,15 +98,6 @@ func layeringViolations(graph map[string][]string) []string {
 			}
 		}
 	}
-	for pkg := range knownCLIImports {
-		imports := false
-		for _, imp := range graph[pkg] {
-			imports = imports || imp == "internal/cli"
-		}
-		if _, present := graph[pkg]; present && !imports {
-			v = append(v, pkg+" no longer imports internal/cli: remove it from knownCLIImports")
-		}
-	}
 	sort.Strings(v)
 	return v
 }
@@ -125,6 +110,30 @@ func TestLayering(t *testing.T) {
 	for _, v := range layeringViolations(moduleImports(t)) {
 		t.Error(v)
 	}
+	// The floors hold for the whole dependency closure, not only direct
+	// imports: checkpoint once pulled in kong, gocron, robfig/cron and
+	// go-toml through internal/cli.
+	out, err := exec.Command("go", "list", "-deps", "./internal/checkpoint").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	if bad := cliModulesIn(string(out)); len(bad) > 0 {
+		t.Errorf("go list -deps ./internal/checkpoint lists %v: a package below internal/cli pulls in the command-line layer", bad)
+	}
+}
+
+// cliModulesIn returns the packages of `go list -deps` output that belong
+// to a module of notBelowCLI.
+func cliModulesIn(deps string) []string {
+	var bad []string
+	for _, p := range strings.Fields(deps) {
+		for _, m := range notBelowCLI {
+			if p == m || strings.HasPrefix(p, m+"/") {
+				bad = append(bad, p)
+			}
+		}
+	}
+	return bad
 }
 
 // TestLayeringRules: the check reports what it should on a made-up graph.
@@ -136,7 +145,8 @@ func TestLayeringRules(t *testing.T) {
 		"internal/report":     {"tools/evegen", "internal/cli"},
 		"internal/rules":      {"internal/cli"},
 		"internal/checkpoint": {"internal/cli"},
-		"internal/mail":       nil,
+		"internal/mail":       {"internal/cli"},
+		"internal/exitcode":   {"internal/redact"},
 	}
 	got := strings.Join(layeringViolations(graph), "\n")
 	for _, want := range []string{
@@ -144,16 +154,22 @@ func TestLayeringRules(t *testing.T) {
 		"internal/eve imports internal/cli",
 		"internal/redact imports internal/printable: a leaf",
 		"internal/report imports tools/evegen",
-		"internal/mail no longer imports internal/cli",
+		"internal/mail imports internal/cli",
+		"internal/checkpoint imports internal/cli",
+		"internal/exitcode imports internal/redact: a leaf",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in\n%s", want, got)
 		}
 	}
-	for _, not := range []string{"internal/rules imports", "internal/checkpoint imports", "cmd/alert-digest imports internal/digest", "internal/digest no longer"} {
+	for _, not := range []string{"internal/rules imports", "cmd/alert-digest imports internal/digest"} {
 		if strings.Contains(got, not) {
 			t.Errorf("wrongly reported %q in\n%s", not, got)
 		}
+	}
+	deps := "context\ngithub.com/alecthomas/kong\ngithub.com/go-co-op/gocron/v2\ngithub.com/robfig/cron/v3\ngithub.com/pelletier/go-toml/v2/unstable\ngithub.com/alecthomas/kongfoo\n"
+	if got := cliModulesIn(deps); strings.Join(got, " ") != "github.com/alecthomas/kong github.com/go-co-op/gocron/v2 github.com/robfig/cron/v3 github.com/pelletier/go-toml/v2/unstable" {
+		t.Errorf("cliModulesIn = %q", got)
 	}
 }
 

@@ -18,8 +18,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/homenet"
+	"github.com/suricron/suricron/internal/sleep"
 	"github.com/suricron/suricron/internal/telemetry"
 )
 
@@ -122,7 +122,7 @@ func run(n, nBase int) error {
 		}
 		return &telemetry.Uploader{Client: c, Endpoint: ep, Token: "x", Protocol: proto, Compress: compress, Concurrency: 4,
 			Retry: telemetry.Retry{Attempts: 3, Base: 10 * time.Millisecond, Max: time.Second},
-			Sleep: cli.Sleep, Log: slog.New(slog.DiscardHandler)}
+			Sleep: sleep.For, Log: slog.New(slog.DiscardHandler)}
 	}
 	ctx := context.Background()
 

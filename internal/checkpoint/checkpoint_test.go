@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 )
 
 // Cases numbered as in research/tailing.md §7.
@@ -339,7 +340,7 @@ func TestCorruptState(t *testing.T) { // §7.27, §7.28
 			p := filepath.Join(w.state, "test.state.json")
 			os.WriteFile(p, []byte(strings.ReplaceAll(body, "SRC", w.live)), 0o600)
 			_, _, err := w.run(runOpts{})
-			if cli.ExitCode(err) != cli.ExitData || !strings.Contains(err.Error(), "--reset-state") {
+			if cli.ExitCode(err) != exitcode.ExitData || !strings.Contains(err.Error(), "--reset-state") {
 				t.Fatalf("err %v (exit %d)", err, cli.ExitCode(err))
 			}
 			s, err := Open(t.Context(), Config{Consumer: "test", Live: w.live, StateDir: w.state, Reset: true, Start: StartBeginning})
@@ -385,7 +386,7 @@ func TestLockBusy(t *testing.T) { // §7.30
 	w.appendN(w.live, 1)
 	s := w.open()
 	_, _, err := w.run(runOpts{})
-	if cli.ExitCode(err) != cli.ExitTempFail || !errors.Is(err, ErrLocked) {
+	if cli.ExitCode(err) != exitcode.ExitTempFail || !errors.Is(err, ErrLocked) {
 		t.Errorf("second run: %v (exit %d)", err, cli.ExitCode(err))
 	}
 	// Another consumer is independent (§7.32).
@@ -426,7 +427,7 @@ func TestMissingEveFile(t *testing.T) {
 	w := newWorld(t)
 	os.Remove(w.live)
 	_, _, err := w.run(runOpts{})
-	if err == nil || cli.ExitCode(err) != cli.ExitFailure || !strings.Contains(err.Error(), w.live) {
+	if err == nil || cli.ExitCode(err) != exitcode.ExitFailure || !strings.Contains(err.Error(), w.live) {
 		t.Errorf("err %v", err)
 	}
 	os.Mkdir(w.live, 0o755)

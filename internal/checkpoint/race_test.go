@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 )
 
 // TestRenamedFileStillBeingWritten: after logrotate's rename and before the
@@ -43,12 +44,12 @@ func TestLiveMissingDuringRotation(t *testing.T) {
 	w.mustRun(runOpts{start: StartBeginning})
 	w.rename("eve.json", "eve.json.1")
 	_, _, err := w.run(runOpts{})
-	if cli.ExitCode(err) != cli.ExitTempFail {
+	if cli.ExitCode(err) != exitcode.ExitTempFail {
 		t.Fatalf("exit %d (%v), want 75", cli.ExitCode(err), err)
 	}
 	os.Remove(filepath.Join(w.dir, "eve.json.1"))
 	_, _, err = w.run(runOpts{})
-	if cli.ExitCode(err) != cli.ExitFailure {
+	if cli.ExitCode(err) != exitcode.ExitFailure {
 		t.Fatalf("no eve files at all: exit %d (%v), want 1", cli.ExitCode(err), err)
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/suricron/suricron/internal/atomicfile"
-	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/metrics"
 )
 
@@ -100,7 +100,7 @@ type Session struct {
 // caller must Close the session.
 func Open(ctx context.Context, cfg Config) (*Session, error) {
 	if cfg.Consumer == "" || cfg.Live == "" {
-		return nil, cli.Usagef("checkpoint: consumer and eve path are required")
+		return nil, exitcode.Usagef("checkpoint: consumer and eve path are required")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -112,12 +112,12 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 		cfg.Start = StartEnd
 	}
 	if cfg.MaxLineBytes != 0 && (cfg.MaxLineBytes < MinLineBytes || cfg.MaxLineBytes > MaxLineBytes) {
-		return nil, cli.Usagef("--max-line-bytes %d: want %d to %d", cfg.MaxLineBytes, MinLineBytes, MaxLineBytes)
+		return nil, exitcode.Usagef("--max-line-bytes %d: want %d to %d", cfg.MaxLineBytes, MinLineBytes, MaxLineBytes)
 	}
 	switch cfg.Start {
 	case StartEnd, StartBeginning, StartAll:
 	default:
-		return nil, cli.Usagef("--start %q: want end, beginning or all", cfg.Start)
+		return nil, exitcode.Usagef("--start %q: want end, beginning or all", cfg.Start)
 	}
 	if len(cfg.Globs) == 0 {
 		cfg.Globs = []string{cfg.Live + ".*", cfg.Live + "-*"}
@@ -127,14 +127,14 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 	if !cfg.ReadOnly {
 		if err := atomicfile.PrivateDir(cfg.StateDir); err != nil {
 			if errors.Is(err, atomicfile.ErrUnsafeDir) {
-				return nil, cli.Usage(err)
+				return nil, exitcode.Usage(err)
 			}
 			return nil, err
 		}
 		l, err := TryLock(filepath.Join(cfg.StateDir, cfg.Consumer+".lock"))
 		if err != nil {
 			if errors.Is(err, ErrLocked) {
-				return nil, cli.TempFail(err)
+				return nil, exitcode.TempFail(err)
 			}
 			return nil, err
 		}
@@ -159,7 +159,7 @@ func (s *Session) open(ctx context.Context) error {
 		default:
 			st, err := DecodeState(b, s.cfg.Consumer, s.cfg.Live)
 			if err != nil {
-				return cli.Data(fmt.Errorf("state %s: %w; run once with --reset-state to discard it (the next run then starts per --start)", s.statePath, err))
+				return exitcode.Data(fmt.Errorf("state %s: %w; run once with --reset-state to discard it (the next run then starts per --start)", s.statePath, err))
 			}
 			s.state = st
 			s.base = *st

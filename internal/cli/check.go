@@ -16,6 +16,7 @@ import (
 
 	"github.com/suricron/suricron/internal/printable"
 	"github.com/suricron/suricron/internal/redact"
+	"github.com/suricron/suricron/internal/secretfile"
 )
 
 // sources records where each flag's value came from, for --check-config.
@@ -89,7 +90,7 @@ func checkConfig(w io.Writer, name string, kctx *kong.Context, src sources, cfgP
 	for _, f := range flags {
 		if isSecretFlag(f.Name) {
 			if p, _ := kctx.FlagValue(f).(string); p != "" {
-				if s, err := ReadSecret(p); err == nil {
+				if s, err := secretfile.Read(p); err == nil {
 					secrets.Add(s, "[redacted]")
 				}
 			}
@@ -236,7 +237,7 @@ func checkFile(f *kong.Flag, p string, isDefault bool) (checkResult, bool) {
 // checkSecretFile: readable, not empty, owned by this user or root, and
 // neither readable nor writable by others (nor writable by the group).
 func checkSecretFile(r checkResult, p string) checkResult {
-	if _, err := ReadSecret(p); err != nil {
+	if _, err := secretfile.Read(p); err != nil {
 		r.msg, r.problem = errText(err), true
 		return r
 	}

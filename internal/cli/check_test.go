@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/suricron/suricron/internal/exitcode"
 )
 
 type checkCmd struct {
@@ -57,7 +59,7 @@ max_groups = 50
 
 	t.Run("ok", func(t *testing.T) {
 		code, out, cmd := runCheck(t, map[string]string{"SURICRON_MAX_GROUPS": "7"}, "-c", cfg, "--check-config", "--output", filepath.Join(dir, "out.txt"))
-		if code != ExitOK || cmd.ran {
+		if code != exitcode.ExitOK || cmd.ran {
 			t.Fatalf("exit %d ran=%v\n%s", code, cmd.ran, out)
 		}
 		for _, want := range []string{
@@ -85,7 +87,7 @@ max_groups = 50
 		code, out, cmd := runCheck(t, nil, "-c", cfg, "--check-config", "--smtp-password-file", loose,
 			"--eve", filepath.Join(dir, "missing.json"), "--suppress-file", filepath.Join(dir, "nope"),
 			"--output", filepath.Join(dir, "no", "such", "dir", "x"))
-		if code != ExitUsage || cmd.ran {
+		if code != exitcode.ExitUsage || cmd.ran {
 			t.Fatalf("exit %d ran=%v\n%s", code, cmd.ran, out)
 		}
 		for _, want := range []string{
@@ -102,7 +104,7 @@ max_groups = 50
 	})
 	t.Run("check-config is not a config key", func(t *testing.T) {
 		code, out, _ := runCheck(t, nil, "-c", writeConfig(t, "check_config = true\n"))
-		if code != ExitUsage || !strings.Contains(out, "unknown key check_config") {
+		if code != exitcode.ExitUsage || !strings.Contains(out, "unknown key check_config") {
 			t.Errorf("exit %d\n%s", code, out)
 		}
 	})

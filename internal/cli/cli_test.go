@@ -12,6 +12,9 @@ import (
 	"testing"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/suricron/suricron/internal/exitcode"
+	"github.com/suricron/suricron/internal/secretfile"
 )
 
 type testCmd struct {
@@ -103,14 +106,14 @@ func TestConfigErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, _, stderr := run(t, []string{"-c", writeConfig(t, tc.body)}, nil)
-			if code != ExitUsage || !strings.Contains(stderr, tc.want) {
+			if code != exitcode.ExitUsage || !strings.Contains(stderr, tc.want) {
 				t.Errorf("exit %d stderr %q; want 2 containing %q", code, stderr, tc.want)
 			}
 		})
 	}
 	t.Run("named file missing", func(t *testing.T) {
 		code, _, _, stderr := run(t, []string{"-c", "/nonexistent/s.toml"}, nil)
-		if code != ExitUsage || !strings.Contains(stderr, "/nonexistent/s.toml") {
+		if code != exitcode.ExitUsage || !strings.Contains(stderr, "/nonexistent/s.toml") {
 			t.Errorf("exit %d %q", code, stderr)
 		}
 	})
@@ -129,16 +132,16 @@ func TestExitCodes(t *testing.T) {
 		err  error
 		want int
 	}{
-		{"ok", []string{"-c", "/dev/null"}, nil, ExitOK},
-		{"plain error", []string{"-c", "/dev/null"}, errors.New("boom"), ExitFailure},
-		{"data", []string{"-c", "/dev/null"}, Data(errors.New("corrupt")), ExitData},
-		{"tempfail wrapped", []string{"-c", "/dev/null"}, fmt.Errorf("send: %w", TempFail(errors.New("down"))), ExitTempFail},
-		{"canceled", []string{"-c", "/dev/null"}, fmt.Errorf("read: %w", context.Canceled), ExitInterrupted},
-		{"unknown flag is 2 not 80", []string{"--nope"}, nil, ExitUsage},
-		{"bad enum", []string{"--log-level", "loud"}, nil, ExitUsage},
-		{"help", []string{"--help"}, nil, ExitOK},
-		{"version", []string{"--version"}, nil, ExitOK},
-		{"bad schedule", []string{"-c", "/dev/null", "--every", "every tuesday"}, nil, ExitUsage},
+		{"ok", []string{"-c", "/dev/null"}, nil, exitcode.ExitOK},
+		{"plain error", []string{"-c", "/dev/null"}, errors.New("boom"), exitcode.ExitFailure},
+		{"data", []string{"-c", "/dev/null"}, exitcode.Data(errors.New("corrupt")), exitcode.ExitData},
+		{"tempfail wrapped", []string{"-c", "/dev/null"}, fmt.Errorf("send: %w", exitcode.TempFail(errors.New("down"))), exitcode.ExitTempFail},
+		{"canceled", []string{"-c", "/dev/null"}, fmt.Errorf("read: %w", context.Canceled), exitcode.ExitInterrupted},
+		{"unknown flag is 2 not 80", []string{"--nope"}, nil, exitcode.ExitUsage},
+		{"bad enum", []string{"--log-level", "loud"}, nil, exitcode.ExitUsage},
+		{"help", []string{"--help"}, nil, exitcode.ExitOK},
+		{"version", []string{"--version"}, nil, exitcode.ExitOK},
+		{"bad schedule", []string{"-c", "/dev/null", "--every", "every tuesday"}, nil, exitcode.ExitUsage},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -148,7 +151,7 @@ func TestExitCodes(t *testing.T) {
 			}
 		})
 	}
-	if got := ExitCode(&kong.ParseError{}); got != ExitUsage {
+	if got := ExitCode(&kong.ParseError{}); got != exitcode.ExitUsage {
 		t.Errorf("kong.ParseError -> %d", got)
 	}
 }
@@ -172,12 +175,12 @@ func TestReadSecret(t *testing.T) {
 	os.WriteFile(good, []byte("s3cret\n"), 0o600)
 	empty := filepath.Join(dir, "empty")
 	os.WriteFile(empty, []byte(" \n"), 0o600)
-	if s, err := ReadSecret(good); err != nil || s != "s3cret" {
+	if s, err := secretfile.Read(good); err != nil || s != "s3cret" {
 		t.Errorf("good: %q %v", s, err)
 	}
 	for _, p := range []string{empty, filepath.Join(dir, "missing"), ""} {
-		s, err := ReadSecret(p)
-		if err == nil || ExitCode(err) != ExitUsage || s != "" {
+		s, err := secretfile.Read(p)
+		if err == nil || ExitCode(err) != exitcode.ExitUsage || s != "" {
 			t.Errorf("%s: %q %v", p, s, err)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/suricron/suricron/internal/exitcode"
 )
 
 // The man page and the shell completions are written from the same kong
@@ -118,12 +120,12 @@ func writeMan(w io.Writer, app *kong.Application, version string) {
 		code int
 		text string
 	}{
-		{ExitOK, "success, including \"nothing new\" and \"no change\""},
-		{ExitFailure, "the run failed; nothing was committed"},
-		{ExitUsage, "usage or configuration error, missing secret"},
-		{ExitData, "bad data stops the run (corrupt state file, rejected rules tarball)"},
-		{ExitTempFail, "temporary: lock busy or server unreachable; the next run retries"},
-		{ExitInterrupted, "interrupted by SIGINT or SIGTERM"},
+		{exitcode.ExitOK, "success, including \"nothing new\" and \"no change\""},
+		{exitcode.ExitFailure, "the run failed; nothing was committed"},
+		{exitcode.ExitUsage, "usage or configuration error, missing secret"},
+		{exitcode.ExitData, "bad data stops the run (corrupt state file, rejected rules tarball)"},
+		{exitcode.ExitTempFail, "temporary: lock busy or server unreachable; the next run retries"},
+		{exitcode.ExitInterrupted, "interrupted by SIGINT or SIGTERM"},
 	} {
 		fmt.Fprintf(w, ".TP\n\\fB%d\\fR\n%s\n", e.code, Roff(e.text))
 	}
@@ -269,7 +271,7 @@ func writeCompletion(w io.Writer, app *kong.Application, shell string) error {
 			fmt.Fprintf(w, "%s -d '%s'\n", line, q.Replace(shortHelp(f)))
 		}
 	default:
-		return Usagef("--completion %q: want bash, zsh or fish", shell)
+		return exitcode.Usagef("--completion %q: want bash, zsh or fish", shell)
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/suricron/suricron/internal/exitcode"
 )
 
 // fuzzCmd has one flag of each kind a config key can set.
@@ -58,11 +60,11 @@ func FuzzConfigFile(f *testing.F) {
 		code := Main(Options{Name: "fz", Section: "digest", Version: "v", Args: []string{"-c", path},
 			Stdout: &out, Stderr: &errb}, cmd)
 		switch code {
-		case ExitOK:
+		case exitcode.ExitOK:
 			if !cmd.ran {
 				t.Fatal("exit 0 without running")
 			}
-		case ExitUsage:
+		case exitcode.ExitUsage:
 			if errb.Len() == 0 {
 				t.Fatal("exit 2 without a message")
 			}

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/suricron/suricron/internal/exitcode"
 )
 
 // listCmd has the two kinds of list flags the commands declare: the
@@ -81,7 +83,7 @@ to = ["a@x", "b@x"]
 	t.Run("bad element names file and key", func(t *testing.T) {
 		p := writeConfig(t, "[rules]\nsid = [1, \"two\"]\n")
 		_, code, stderr := runList(t, "-c", p)
-		if code != ExitUsage || !strings.Contains(stderr, p) || !strings.Contains(stderr, "[rules] sid") {
+		if code != exitcode.ExitUsage || !strings.Contains(stderr, p) || !strings.Contains(stderr, "[rules] sid") {
 			t.Errorf("exit %d %q", code, stderr)
 		}
 	})
@@ -107,7 +109,7 @@ func TestConfigPathFromKong(t *testing.T) {
 	t.Run("clustered named missing file is an error", func(t *testing.T) {
 		missing := filepath.Join(dir, "missing.toml")
 		_, code, stderr := runList(t, "-qc", missing)
-		if code != ExitUsage || !strings.Contains(stderr, missing) {
+		if code != exitcode.ExitUsage || !strings.Contains(stderr, missing) {
 			t.Errorf("exit %d %q", code, stderr)
 		}
 	})

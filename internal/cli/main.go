@@ -14,6 +14,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/metrics"
 )
 
@@ -135,33 +136,33 @@ func Main(opts Options, cmd any) int {
 		// --help or --version printed and asked to exit; kong's usage
 		// exit (80) becomes our 2.
 		if exited != 0 {
-			return ExitUsage
+			return exitcode.ExitUsage
 		}
-		return ExitOK
+		return exitcode.ExitOK
 	}
 	if err != nil {
-		return fail(Usage(err))
+		return fail(exitcode.Usage(err))
 	}
 	common := findCommon(cmd)
 	switch {
 	case common.HelpMan:
 		writeMan(stdout, parser.Model, opts.Version)
-		return ExitOK
+		return exitcode.ExitOK
 	case common.Completion != "":
 		if err := writeCompletion(stdout, parser.Model, common.Completion); err != nil {
 			return fail(err)
 		}
-		return ExitOK
+		return exitcode.ExitOK
 	}
 	if common.CheckConfig {
 		if checkConfig(stdout, opts.Name, kctx, src, cfgPath, cfgLoaded) > 0 {
-			return ExitUsage
+			return exitcode.ExitUsage
 		}
-		return ExitOK
+		return exitcode.ExitOK
 	}
 	logger, err := NewLogger(stderr, common.LogLevel, common.LogFormat)
 	if err != nil {
-		return fail(Usage(err))
+		return fail(exitcode.Usage(err))
 	}
 	logger = logger.With("cmd", opts.Name)
 
@@ -179,7 +180,7 @@ func Main(opts Options, cmd any) int {
 		if env.Metrics != nil {
 			code := ExitCode(err)
 			if err != nil && ctx.Err() != nil {
-				code = ExitInterrupted
+				code = exitcode.ExitInterrupted
 			}
 			writeRunMetrics(env.Metrics, svc.MetricsFile, opts.Version, start, time.Now(), code, logger)
 		}
@@ -196,12 +197,12 @@ func Main(opts Options, cmd any) int {
 		err = run(ctx)
 	}
 	if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
-		err = WithCode(ExitInterrupted, err)
+		err = exitcode.WithCode(exitcode.ExitInterrupted, err)
 	}
 	if err != nil {
 		return fail(err)
 	}
-	return ExitOK
+	return exitcode.ExitOK
 }
 
 // NewLogger builds the stderr logger from --log-level and --log-format.

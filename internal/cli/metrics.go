@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/metrics"
 )
 
@@ -44,7 +45,7 @@ func writeRunMetrics(reg *metrics.Registry, path, version string, start, end tim
 	reg.Set(MetricDuration, "Wall time of the last run, in seconds.", end.Sub(start).Seconds())
 	reg.Set(MetricExitCode, "Exit code of the last run: 0 ok, 1 failure, 2 usage, 65 bad data, 75 try later, 130 interrupted.", float64(code))
 	const successHelp = "Unix time of the last successful run."
-	if code == ExitOK {
+	if code == exitcode.ExitOK {
 		reg.Set(MetricLastSuccess, successHelp, unixSeconds(end))
 	} else if v, ok, err := metrics.ReadValue(path, MetricLastSuccess, reg.Labels()...); err == nil && ok {
 		reg.Set(MetricLastSuccess, successHelp, v)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/metrics"
 )
 
@@ -21,7 +22,7 @@ type metricsCmd struct {
 func (c *metricsCmd) Run(_ context.Context, env *Env) error {
 	env.Metrics.Set("suricron_eve_lines_read", "Lines.", 42)
 	if c.Fail {
-		return TempFail(errors.New("server down"))
+		return exitcode.TempFail(errors.New("server down"))
 	}
 	return nil
 }
@@ -47,10 +48,10 @@ func TestMetricsFileAfterRun(t *testing.T) {
 
 	// A failed run records its exit code and keeps the earlier success.
 	code = Main(Options{Name: "alert-digest", Section: "digest", Version: "v1.2", Args: []string{"--metrics-file", path, "--fail"}, Stderr: &errb}, &metricsCmd{})
-	if code != ExitTempFail {
+	if code != exitcode.ExitTempFail {
 		t.Fatalf("exit %d, want 75", code)
 	}
-	if v, _, _ := metrics.ReadValue(path, MetricExitCode, job...); v != ExitTempFail {
+	if v, _, _ := metrics.ReadValue(path, MetricExitCode, job...); v != exitcode.ExitTempFail {
 		t.Errorf("exit code metric %v, want 75", v)
 	}
 	if v, ok, _ := metrics.ReadValue(path, MetricLastSuccess, job...); !ok || v != success {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/suricron/suricron/internal/exitcode"
 )
 
 type profCmd struct {
@@ -86,7 +88,7 @@ func TestProfileErrors(t *testing.T) {
 				args = append(args, "--profile", tc.profile)
 			}
 			code, _, stderr := runProf(t, args...)
-			if code != ExitUsage || !strings.Contains(stderr, tc.want) {
+			if code != exitcode.ExitUsage || !strings.Contains(stderr, tc.want) {
 				t.Fatalf("exit %d, stderr %q; want 2 and %q", code, stderr, tc.want)
 			}
 		})
@@ -94,7 +96,7 @@ func TestProfileErrors(t *testing.T) {
 	// A command without --profile keeps refusing [<section>.profile].
 	var out, errb bytes.Buffer
 	code := Main(Options{Name: "t", Section: "digest", Args: []string{"-c", writeConfig(t, "[digest.profile.urgent]\n")}, Stdout: &out, Stderr: &errb}, &testCmd{ran: &testResult{}})
-	if code != ExitUsage || !strings.Contains(errb.String(), "[digest] profile") {
+	if code != exitcode.ExitUsage || !strings.Contains(errb.String(), "[digest] profile") {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 }

@@ -9,6 +9,9 @@ import (
 
 	"github.com/go-co-op/gocron/v2"
 	"github.com/robfig/cron/v3"
+
+	"github.com/suricron/suricron/internal/exitcode"
+	"github.com/suricron/suricron/internal/sleep"
 )
 
 // Service is the flag group of the commands that can run in the foreground
@@ -38,14 +41,14 @@ func findService(cmd any) *Service {
 func ParseSchedule(spec string) (gocron.JobDefinition, error) {
 	if d, err := time.ParseDuration(spec); err == nil {
 		if d < time.Second {
-			return nil, Usagef("--every %q: at least 1s", spec)
+			return nil, exitcode.Usagef("--every %q: at least 1s", spec)
 		}
 		return gocron.DurationJob(d), nil
 	}
 	// gocron would report a bad spec only when the job is added, in two
 	// lines; the same parser (robfig/cron's standard 5 fields) gives one.
 	if _, err := cron.ParseStandard(spec); err != nil {
-		return nil, Usagef("--every %q: neither a duration (5m) nor a 5-field cron spec (%v)", spec, err)
+		return nil, exitcode.Usagef("--every %q: neither a duration (5m) nor a 5-field cron spec (%v)", spec, err)
 	}
 	return gocron.CronJob(spec, false), nil
 }
@@ -66,7 +69,7 @@ func RunEvery(ctx context.Context, logger *slog.Logger, spec string, fn func(con
 	task := func() {
 		if err := fn(ctx); err != nil && ctx.Err() == nil {
 			lv := slog.LevelError
-			if ExitCode(err) == ExitTempFail {
+			if ExitCode(err) == exitcode.ExitTempFail {
 				lv = slog.LevelWarn
 			}
 			logger.Log(ctx, lv, "run failed", "err", err, "exit_code", ExitCode(err))
@@ -76,7 +79,7 @@ func RunEvery(ctx context.Context, logger *slog.Logger, spec string, fn func(con
 		gocron.WithSingletonMode(gocron.LimitModeReschedule),
 		gocron.WithStartAt(gocron.WithStartImmediately()),
 	); err != nil {
-		return Usagef("--every %q: %w", spec, err)
+		return exitcode.Usagef("--every %q: %w", spec, err)
 	}
 	s.Start()
 	logger.Info("service mode started", "every", spec)
@@ -94,21 +97,5 @@ func sleepJitter(ctx context.Context, max time.Duration) error {
 	if max <= 0 {
 		return nil
 	}
-	return Sleep(ctx, rand.N(max))
-}
-
-// Sleep waits for d or until ctx ends: the one interruptible wait of the
-// commands (jitter, retry back-off), so SIGTERM never waits out a delay.
-func Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return sleep.For(ctx, rand.N(max))
 }

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/suricron/suricron/internal/exitcode"
 )
 
 func TestRunEveryNeverOverlaps(t *testing.T) {
@@ -28,7 +30,7 @@ func TestRunEveryNeverOverlaps(t *testing.T) {
 		case <-time.After(1500 * time.Millisecond):
 		case <-ctx.Done():
 		}
-		return TempFail(errors.New("lock busy"))
+		return exitcode.TempFail(errors.New("lock busy"))
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +59,7 @@ func TestParseSchedule(t *testing.T) {
 func TestEveryBadSpecOneLine(t *testing.T) {
 	for _, spec := range []string{"bogus", "61 * * * *", "* * * *"} {
 		code, cmd, _, stderr := run(t, []string{"-c", "/dev/null", "--every", spec}, nil)
-		if code != ExitUsage || cmd.ran.cmd != nil {
+		if code != exitcode.ExitUsage || cmd.ran.cmd != nil {
 			t.Errorf("%q: exit %d, ran %v", spec, code, cmd.ran.cmd != nil)
 		}
 		if strings.Count(strings.TrimRight(stderr, "\n"), "\n") != 0 || !strings.Contains(stderr, `--every "`+spec+`": neither a duration`) {

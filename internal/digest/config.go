@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/suricron/suricron/internal/checkpoint"
-	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/mail"
 	"github.com/suricron/suricron/internal/metrics"
 )
@@ -92,29 +92,29 @@ type settings struct {
 func (cfg *Config) compile(now time.Time, host string, log *slog.Logger) (*settings, error) {
 	s := &settings{maxGroups: cfg.MaxGroups}
 	if cfg.Eve == "" {
-		return nil, cli.Usagef("--eve: no eve.json path")
+		return nil, exitcode.Usagef("--eve: no eve.json path")
 	}
 	if cfg.StateDir == "" && !cfg.DryRun {
-		return nil, cli.Usagef("--state-dir: no directory")
+		return nil, exitcode.Usagef("--state-dir: no directory")
 	}
 	switch cfg.Start {
 	case "", checkpoint.StartEnd, checkpoint.StartBeginning, checkpoint.StartAll:
 	default:
-		return nil, cli.Usagef("--start %q: want end, beginning or all", cfg.Start)
+		return nil, exitcode.Usagef("--start %q: want end, beginning or all", cfg.Start)
 	}
 	if cfg.MinSeverity < 0 || cfg.MinSeverity > 255 {
-		return nil, cli.Usagef("--min-severity %d: want 1 (high) to 255, or 0 for all", cfg.MinSeverity)
+		return nil, exitcode.Usagef("--min-severity %d: want 1 (high) to 255, or 0 for all", cfg.MinSeverity)
 	}
 	if s.maxGroups == 0 {
 		s.maxGroups = DefaultMaxGroups
 	}
 	if s.maxGroups < 1 {
-		return nil, cli.Usagef("--max-groups %d: want at least 1", cfg.MaxGroups)
+		return nil, exitcode.Usagef("--max-groups %d: want at least 1", cfg.MaxGroups)
 	}
 	f := &filter{minSeverity: cfg.MinSeverity, now: now}
 	for _, sid := range cfg.SIDs {
 		if sid <= 0 {
-			return nil, cli.Usagef("--sid %d: sids are positive", sid)
+			return nil, exitcode.Usagef("--sid %d: sids are positive", sid)
 		}
 		if f.only == nil {
 			f.only = map[int64]bool{}
@@ -123,7 +123,7 @@ func (cfg *Config) compile(now time.Time, host string, log *slog.Logger) (*setti
 	}
 	for _, sid := range cfg.ExcludeSIDs {
 		if sid <= 0 {
-			return nil, cli.Usagef("--exclude-sid %d: sids are positive", sid)
+			return nil, exitcode.Usagef("--exclude-sid %d: sids are positive", sid)
 		}
 		if f.exclude == nil {
 			f.exclude = map[int64]bool{}
@@ -133,14 +133,14 @@ func (cfg *Config) compile(now time.Time, host string, log *slog.Logger) (*setti
 	if cfg.Match != "" {
 		re, err := regexp.Compile(cfg.Match)
 		if err != nil {
-			return nil, cli.Usagef("--match %q: %w", cfg.Match, err)
+			return nil, exitcode.Usagef("--match %q: %w", cfg.Match, err)
 		}
 		f.match = re
 	}
 	if cfg.SuppressFile != "" {
 		sup, err := LoadSuppressFile(cfg.SuppressFile)
 		if err != nil {
-			return nil, cli.Usage(err)
+			return nil, exitcode.Usage(err)
 		}
 		for _, le := range sup.Errors {
 			// A bad line costs a suppression, so more mail rather than
@@ -158,7 +158,7 @@ func (cfg *Config) compile(now time.Time, host string, log *slog.Logger) (*setti
 	if cfg.LinkTemplate != "" {
 		lt, err := ParseLinkTemplate(cfg.LinkTemplate)
 		if err != nil {
-			return nil, cli.Usage(fmt.Errorf("--link-template: %w", err))
+			return nil, exitcode.Usage(fmt.Errorf("--link-template: %w", err))
 		}
 		s.link = lt
 	}
@@ -171,7 +171,7 @@ func (cfg *Config) compile(now time.Time, host string, log *slog.Logger) (*setti
 		s.from = "suricron@" + messageIDHost(host)
 	}
 	if _, _, err := (&mail.Message{From: s.from, To: s.to}).Envelope(); err != nil {
-		return nil, cli.Usage(fmt.Errorf("--from/--to: %w", err))
+		return nil, exitcode.Usage(fmt.Errorf("--from/--to: %w", err))
 	}
 	return s, nil
 }

@@ -17,9 +17,10 @@ import (
 	"time"
 
 	"github.com/suricron/suricron/internal/atomicfile"
-	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/mail"
 	"github.com/suricron/suricron/internal/notify"
+	"github.com/suricron/suricron/internal/secretfile"
 )
 
 // Delivery is where a digest goes besides (or instead of) mail, and which
@@ -63,38 +64,38 @@ type outlets struct {
 func newOutlets(cfg Config, sender mail.Sender, log *slog.Logger) (*outlets, error) {
 	d := cfg.Deliver
 	if d.Profile != "" && !profileName.MatchString(d.Profile) {
-		return nil, cli.Usagef("--profile %q: want letters, digits, - and _ (up to 64)", d.Profile)
+		return nil, exitcode.Usagef("--profile %q: want letters, digits, - and _ (up to 64)", d.Profile)
 	}
 	o := &outlets{stateDir: cfg.StateDir, consumer: d.consumer(), log: log}
 	if d.NoMail && d.WebhookURLFile == "" && d.Exec == "" {
 		// The checkpoint would move past alerts that went nowhere.
-		return nil, cli.Usagef("--no-mail: no other destination (--webhook-url-file or --exec)")
+		return nil, exitcode.Usagef("--no-mail: no other destination (--webhook-url-file or --exec)")
 	}
 	if !d.NoMail {
 		o.mail = sender
 	}
 	retry := notify.Retry{Attempts: d.DeliverAttempts, Sleep: d.sleep}
 	if d.DeliverAttempts < 0 || d.DeliverAttempts > 20 {
-		return nil, cli.Usagef("--deliver-attempts %d: want 1 to 20", d.DeliverAttempts)
+		return nil, exitcode.Usagef("--deliver-attempts %d: want 1 to 20", d.DeliverAttempts)
 	}
 	if d.WebhookURLFile != "" {
 		format, err := notify.ParseFormat(d.WebhookFormat)
 		if err != nil {
-			return nil, cli.Usage(fmt.Errorf("--webhook-format: %w", err))
+			return nil, exitcode.Usage(fmt.Errorf("--webhook-format: %w", err))
 		}
-		u, err := cli.ReadSecret(d.WebhookURLFile)
+		u, err := secretfile.Read(d.WebhookURLFile)
 		if err != nil {
 			return nil, fmt.Errorf("--webhook-url-file: %w", err)
 		}
 		w, err := notify.NewWebhook(format, u)
 		if err != nil {
-			return nil, cli.Usage(fmt.Errorf("--webhook-url-file %s: %w", d.WebhookURLFile, err))
+			return nil, exitcode.Usage(fmt.Errorf("--webhook-url-file %s: %w", d.WebhookURLFile, err))
 		}
 		w.Client = notify.NewHTTPClient(d.HookTimeout)
 		if d.WebhookCAFile != "" {
 			pool, err := loadCA(d.WebhookCAFile)
 			if err != nil {
-				return nil, cli.Usage(fmt.Errorf("--webhook-ca-file: %w", err))
+				return nil, exitcode.Usage(fmt.Errorf("--webhook-ca-file: %w", err))
 			}
 			w.Client.Transport = &http.Transport{Proxy: http.ProxyFromEnvironment, TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
 		}
@@ -105,7 +106,7 @@ func newOutlets(cfg Config, sender mail.Sender, log *slog.Logger) (*outlets, err
 	if d.Exec != "" {
 		e, err := notify.NewExec(d.Exec)
 		if err != nil {
-			return nil, cli.Usage(fmt.Errorf("--exec: %w", err))
+			return nil, exitcode.Usage(fmt.Errorf("--exec: %w", err))
 		}
 		e.Timeout, e.Retry = d.HookTimeout, retry
 		o.dests = append(o.dests, e)
@@ -207,7 +208,7 @@ func (o *outlets) deliver(ctx context.Context, b *outgoing) error {
 		return err
 	}
 	if len(temp) > 0 {
-		return cli.TempFail(err)
+		return exitcode.TempFail(err)
 	}
 	return err
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/suricron/suricron/internal/checkpoint"
 	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/notify"
 	"github.com/suricron/suricron/internal/printable"
 )
@@ -150,7 +151,7 @@ func TestWebhookFailsThenRecovers(t *testing.T) {
 				alert{sid: 2, sev: 2, src: "10.0.0.3", dst: "10.0.0.4", dport: 80})
 			cfg := e.deliverConfig(r, format, 2)
 			_, err := e.run(t, cfg)
-			if cli.ExitCode(err) != cli.ExitTempFail {
+			if cli.ExitCode(err) != exitcode.ExitTempFail {
 				t.Fatalf("first run: exit %d (%v), want 75", cli.ExitCode(err), err)
 			}
 			if strings.Contains(err.Error(), r.secret) || strings.Contains(e.logs.String(), r.secret) {
@@ -197,7 +198,7 @@ func TestWebhookRefused(t *testing.T) {
 	r := newHookReceiver(t, "400 invalid_token\nmore detail")
 	appendAlerts(t, e.eve, alert{sid: 1, sev: 1, src: "10.0.0.1", dst: "10.0.0.2"})
 	_, err := e.run(t, e.deliverConfig(r, "slack", 4))
-	if cli.ExitCode(err) != cli.ExitFailure {
+	if cli.ExitCode(err) != exitcode.ExitFailure {
 		t.Fatalf("exit %d (%v), want 1", cli.ExitCode(err), err)
 	}
 	if !strings.Contains(err.Error(), "HTTP 400: invalid_token") || strings.Contains(err.Error(), "more detail") || strings.Contains(err.Error(), r.secret) {
@@ -228,7 +229,7 @@ func TestAllDestinationsOrNothing(t *testing.T) {
 	deps := e.deps()
 	deps.Sender = sender
 	_, err := run(context.Background(), cfg, deps)
-	if cli.ExitCode(err) != cli.ExitTempFail {
+	if cli.ExitCode(err) != exitcode.ExitTempFail {
 		t.Fatalf("exit %d (%v), want 75", cli.ExitCode(err), err)
 	}
 	if pos, _ := e.statePos(t); pos.Offset != 0 {
@@ -271,7 +272,7 @@ func TestProfilesKeepTheirOwnState(t *testing.T) {
 	deps := e.deps()
 	deps.Sender = sender
 	_, err := run(context.Background(), urgent, deps)
-	if cli.ExitCode(err) != cli.ExitTempFail {
+	if cli.ExitCode(err) != exitcode.ExitTempFail {
 		t.Fatalf("urgent: exit %d (%v)", cli.ExitCode(err), err)
 	}
 	if len(sender.mails) != 0 {
@@ -301,7 +302,7 @@ func TestProfilesKeepTheirOwnState(t *testing.T) {
 	if bad := (Delivery{Profile: "../x"}); true {
 		cfg := e.config()
 		cfg.Deliver = bad
-		if _, err := run(context.Background(), cfg, deps); cli.ExitCode(err) != cli.ExitUsage {
+		if _, err := run(context.Background(), cfg, deps); cli.ExitCode(err) != exitcode.ExitUsage {
 			t.Fatalf("profile ../x: %v", err)
 		}
 	}
@@ -328,7 +329,7 @@ func TestWebhookSettingsErrors(t *testing.T) {
 			cfg := e.config()
 			cfg.Deliver = tc.d
 			_, err := e.run(t, cfg)
-			if cli.ExitCode(err) != cli.ExitUsage || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "SECRET") {
+			if cli.ExitCode(err) != exitcode.ExitUsage || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "SECRET") {
 				t.Fatalf("exit %d: %v", cli.ExitCode(err), err)
 			}
 		})

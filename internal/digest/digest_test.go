@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/mail/mailtest"
 )
 
@@ -336,8 +337,8 @@ func TestConfigErrors(t *testing.T) {
 		cfg := e.config()
 		mod(&cfg)
 		_, err := e.run(t, cfg)
-		if got := cli.ExitCode(err); got != cli.ExitUsage {
-			t.Errorf("%s: exit %d (%v), want %d", name, got, err, cli.ExitUsage)
+		if got := cli.ExitCode(err); got != exitcode.ExitUsage {
+			t.Errorf("%s: exit %d (%v), want %d", name, got, err, exitcode.ExitUsage)
 		}
 	}
 }
@@ -351,8 +352,8 @@ func TestCorruptStateExits65(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := e.run(t, e.config())
-	if got := cli.ExitCode(err); got != cli.ExitData {
-		t.Fatalf("exit %d (%v), want %d", got, err, cli.ExitData)
+	if got := cli.ExitCode(err); got != exitcode.ExitData {
+		t.Fatalf("exit %d (%v), want %d", got, err, exitcode.ExitData)
 	}
 	cfg := e.config()
 	cfg.ResetState = true

@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/suricron/suricron/internal/atomicfile"
-	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 )
 
 // knownFile lists the signatures this sensor has delivered before, so a
@@ -55,12 +55,12 @@ func loadKnown(stateDir string) (*knownSigs, error) {
 	}
 	var st knownState
 	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, cli.Data(fmt.Errorf("known signatures %s is corrupt (remove it to start over; every signature will be new once): %w", k.path, err))
+		return nil, exitcode.Data(fmt.Errorf("known signatures %s is corrupt (remove it to start over; every signature will be new once): %w", k.path, err))
 	}
 	for _, s := range st.SIDs {
 		key, ok := parseGIDSID(s)
 		if !ok {
-			return nil, cli.Data(fmt.Errorf("known signatures %s: bad entry %q", k.path, s))
+			return nil, exitcode.Data(fmt.Errorf("known signatures %s: bad entry %q", k.path, s))
 		}
 		k.set[key] = true
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/mail"
 	"github.com/suricron/suricron/internal/mail/mailtest"
 )
@@ -112,7 +113,7 @@ func TestTemporaryFailuresKeepState(t *testing.T) {
 			}
 			start := time.Now()
 			_, err := e.run(t, bad)
-			if code := cli.ExitCode(err); code != cli.ExitTempFail {
+			if code := cli.ExitCode(err); code != exitcode.ExitTempFail {
 				t.Fatalf("exit %d (%v), want 75", code, err)
 			}
 			if d := time.Since(start); d > 4*time.Second {
@@ -170,7 +171,7 @@ func TestPermanentFailureExits1(t *testing.T) {
 	cfg.Mail.SMTP = srv.URL() + "?starttls=required"
 	cfg.Mail.Username, cfg.Mail.PasswordFile, cfg.Mail.CAFile = "sensor", pw, srv.CAFile
 	_, err := e.run(t, cfg)
-	if code := cli.ExitCode(err); code != cli.ExitFailure {
+	if code := cli.ExitCode(err); code != exitcode.ExitFailure {
 		t.Fatalf("exit %d (%v), want 1", code, err)
 	}
 	if strings.Contains(err.Error(), "wrong") {

@@ -5,7 +5,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
+	"github.com/suricron/suricron/internal/secretfile"
 )
 
 // Options are the [mail] settings of the commands that send mail
@@ -28,7 +29,7 @@ func (o Options) NewSender(log *slog.Logger) (Sender, error) {
 	c := Config{SMTP: o.SMTP, Sendmail: o.Sendmail, Username: o.Username,
 		CAFile: o.CAFile, Timeout: o.Timeout, Logger: log}
 	if o.PasswordFile != "" {
-		pw, err := cli.ReadSecret(o.PasswordFile)
+		pw, err := secretfile.Read(o.PasswordFile)
 		if err != nil {
 			return nil, fmt.Errorf("--smtp-password-file: %w", err)
 		}
@@ -36,7 +37,7 @@ func (o Options) NewSender(log *slog.Logger) (Sender, error) {
 	}
 	s, err := NewSender(c)
 	if err != nil {
-		return nil, cli.Usage(err)
+		return nil, exitcode.Usage(err)
 	}
 	return s, nil
 }

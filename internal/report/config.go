@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/homenet"
 	"github.com/suricron/suricron/internal/metrics"
 )
@@ -92,7 +92,7 @@ func ParsePorts(s string) (PortSet, error) {
 		proto = strings.ToLower(proto)
 		n, err := strconv.Atoi(num)
 		if err != nil || n < 0 || n > 65535 || proto == "" {
-			return nil, cli.Usagef("--expected-ports: bad entry %q (want tcp/443, udp/53 or 53)", f)
+			return nil, exitcode.Usagef("--expected-ports: bad entry %q (want tcp/443, udp/53 or 53)", f)
 		}
 		set[Service(proto, n)] = true
 	}
@@ -103,14 +103,14 @@ func ParsePorts(s string) (PortSet, error) {
 func ISOWeek(s string, loc *time.Location) (time.Time, error) {
 	var y, w int
 	if _, err := fmt.Sscanf(s, "%4d-W%2d", &y, &w); err != nil || len(s) != 8 || w < 1 || w > 53 {
-		return time.Time{}, cli.Usagef("--week %q: want YYYY-Www, e.g. 2026-W46", s)
+		return time.Time{}, exitcode.Usagef("--week %q: want YYYY-Www, e.g. 2026-W46", s)
 	}
 	// 4 January is always in week 1.
 	jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, loc)
 	mon := jan4.AddDate(0, 0, -((int(jan4.Weekday()) + 6) % 7))
 	start := mon.AddDate(0, 0, 7*(w-1))
 	if yy, ww := start.ISOWeek(); yy != y || ww != w {
-		return time.Time{}, cli.Usagef("--week %q: year %d has no week %d", s, y, w)
+		return time.Time{}, exitcode.Usagef("--week %q: year %d has no week %d", s, y, w)
 	}
 	return start, nil
 }
@@ -162,7 +162,7 @@ func ParseTimeArg(s string, now time.Time, loc *time.Location) (time.Time, error
 			return t, nil
 		}
 	}
-	return time.Time{}, cli.Usagef("time %q: want RFC 3339, YYYY-MM-DD[ HH:MM], today, yesterday or a time back from now like 7d, 2w, 36h (or -7d)", s)
+	return time.Time{}, exitcode.Usagef("time %q: want RFC 3339, YYYY-MM-DD[ HH:MM], today, yesterday or a time back from now like 7d, 2w, 36h (or -7d)", s)
 }
 
 // localSet builds HOME_NET: --home-net (a Suricata expression, which a
@@ -171,7 +171,7 @@ func ParseTimeArg(s string, now time.Time, loc *time.Location) (time.Time, error
 func localSet(cfg Config) (Local, error) {
 	s, err := homenet.NewSet(homenet.Options{HomeNet: cfg.HomeNet, SuricataYAML: cfg.SuricataYAML})
 	if err != nil {
-		return nil, cli.Usage(fmt.Errorf("home net: %w", err))
+		return nil, exitcode.Usage(fmt.Errorf("home net: %w", err))
 	}
 	return s, nil
 }

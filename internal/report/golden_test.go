@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/mail"
 	"github.com/suricron/suricron/internal/mail/mailtest"
 )
@@ -260,7 +261,7 @@ func TestCorruptAggregateExits65(t *testing.T) {
 	eve := writeFixture(t, nil)
 	err := Run(context.Background(), Config{Eve: eve, StateDir: state, Week: "2026-W46", Location: time.UTC},
 		Deps{Now: func() time.Time { return fixedNow }, Hostname: "s", Stdout: &bytes.Buffer{}})
-	if cli.ExitCode(err) != cli.ExitData || err == nil || !strings.Contains(err.Error(), bad) {
+	if cli.ExitCode(err) != exitcode.ExitData || err == nil || !strings.Contains(err.Error(), bad) {
 		t.Fatalf("err = %v (exit %d), want exit 65 naming %s", err, cli.ExitCode(err), bad)
 	}
 }
@@ -330,7 +331,7 @@ func TestMailServerDownIsTempFail(t *testing.T) {
 	err = Run(context.Background(), Config{Files: []string{p}, Week: "2026-W46", Mail: true, To: []string{"ops@example.org"},
 		From: "suricron@sensor1.example", Location: time.UTC},
 		Deps{Now: func() time.Time { return fixedNow }, Hostname: "sensor1", Sender: sender})
-	if cli.ExitCode(err) != cli.ExitTempFail {
+	if cli.ExitCode(err) != exitcode.ExitTempFail {
 		t.Fatalf("err = %v, want exit 75", err)
 	}
 	var de *mail.DeliveryError

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/suricron/suricron/internal/atomicfile"
-	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/mail"
 )
 
@@ -197,7 +197,7 @@ func Render(w io.Writer, r *Report, format string, loc *time.Location) error {
 	case "html":
 		return renderStandaloneHTML(w, r, loc)
 	}
-	return cli.Usagef("--format %q: want text, markdown, json or html", format)
+	return exitcode.Usagef("--format %q: want text, markdown, json or html", format)
 }
 
 // Subject is the mail subject of a report.
@@ -262,15 +262,15 @@ func deliver(ctx context.Context, cfg Config, deps Deps, r *Report) error {
 	}
 	raw, msg, err := BuildMail(r, cfg.Location, cfg.From, cfg.To, deps.Now())
 	if err != nil {
-		return cli.Usage(err)
+		return exitcode.Usage(err)
 	}
 	from, to, err := msg.Envelope()
 	if err != nil {
-		return cli.Usage(err)
+		return exitcode.Usage(err)
 	}
 	if err := deps.Sender.Send(ctx, from, to, raw); err != nil {
 		if mail.IsTemporary(err) {
-			return cli.TempFail(fmt.Errorf("mail report: %w", err))
+			return exitcode.TempFail(fmt.Errorf("mail report: %w", err))
 		}
 		return fmt.Errorf("mail report: %w", err)
 	}

@@ -15,8 +15,8 @@ import (
 
 	"github.com/buger/jsonparser"
 	"github.com/suricron/suricron/internal/checkpoint"
-	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/eve"
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/metrics"
 )
 
@@ -50,15 +50,15 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 	switch cfg.Format {
 	case "text", "markdown", "json", "html":
 	default:
-		return cli.Usagef("--format %q: want text, markdown, json or html", cfg.Format)
+		return exitcode.Usagef("--format %q: want text, markdown, json or html", cfg.Format)
 	}
 	if cfg.Mail && (len(cfg.To) == 0 || cfg.From == "" || deps.Sender == nil) {
-		return cli.Usagef("--mail needs --to, --from and a transport (--smtp or --sendmail)")
+		return exitcode.Usagef("--mail needs --to, --from and a transport (--smtp or --sendmail)")
 	}
 	adhoc := len(cfg.Files) > 0
 	deps.Metrics.SetLabel("job", metricsJob(cfg, adhoc))
 	if adhoc && cfg.CollectOnly {
-		return cli.Usagef("--collect-only folds the checkpointed eve.json into the state dir; it does not take --files")
+		return exitcode.Usagef("--collect-only folds the checkpointed eve.json into the state dir; it does not take --files")
 	}
 	expected, err := ParsePorts(cfg.ExpectedPorts)
 	if err != nil {
@@ -78,7 +78,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 	var sensors []SensorRow
 	if cfg.Source != nil {
 		if adhoc || cfg.CollectOnly {
-			return cli.Usagef("--source clickhouse reports from ClickHouse: no --files, no --collect-only")
+			return exitcode.Usagef("--source clickhouse reports from ClickHouse: no --files, no --collect-only")
 		}
 		if sensors, err = fromSource(ctx, cfg.Source, &in); err != nil {
 			return err
@@ -124,7 +124,7 @@ func resolvePeriod(cfg Config, now time.Time, adhoc bool) (Period, string, error
 	loc := cfg.Location
 	if cfg.Week != "" {
 		if !cfg.Since.IsZero() || !cfg.Until.IsZero() {
-			return Period{}, "", cli.Usagef("--week and --since/--until exclude each other")
+			return Period{}, "", exitcode.Usagef("--week and --since/--until exclude each other")
 		}
 		start, err := ISOWeek(cfg.Week, loc)
 		if err != nil {
@@ -144,7 +144,7 @@ func resolvePeriod(cfg Config, now time.Time, adhoc bool) (Period, string, error
 		p.Start = p.End.AddDate(0, 0, -7)
 	}
 	if !p.Start.Before(p.End) {
-		return Period{}, "", cli.Usagef("--since %s is not before --until %s", p.Start.Format(time.RFC3339), p.End.Format(time.RFC3339))
+		return Period{}, "", exitcode.Usagef("--since %s is not before --until %s", p.Start.Format(time.RFC3339), p.End.Format(time.RFC3339))
 	}
 	label := p.Start.In(loc).Format(time.DateOnly) + ".." + p.End.In(loc).Add(-time.Nanosecond).Format(time.DateOnly)
 	return p, label, nil
@@ -198,9 +198,9 @@ func collect(ctx context.Context, cfg Config, deps Deps, local Local, store *Sto
 	if err != nil {
 		switch {
 		case errors.Is(err, checkpoint.ErrLocked):
-			return cli.TempFail(fmt.Errorf("checkpoint: %w", err))
+			return exitcode.TempFail(fmt.Errorf("checkpoint: %w", err))
 		case errors.Is(err, checkpoint.ErrCorrupt):
-			return cli.Data(fmt.Errorf("%w (run weekly-report --reset-state to start over)", err))
+			return exitcode.Data(fmt.Errorf("%w (run weekly-report --reset-state to start over)", err))
 		}
 		return err
 	}
@@ -286,10 +286,10 @@ func scanFiles(ctx context.Context, cfg Config, deps Deps, local Local, in *buil
 	for _, g := range cfg.Files {
 		m, err := filepath.Glob(g)
 		if err != nil {
-			return cli.Usagef("--files %q: %w", g, err)
+			return exitcode.Usagef("--files %q: %w", g, err)
 		}
 		if len(m) == 0 {
-			return cli.Usagef("--files %q: no such file", g)
+			return exitcode.Usagef("--files %q: no such file", g)
 		}
 		for _, p := range m {
 			if !seen[p] {
@@ -361,7 +361,7 @@ func scanFiles(ctx context.Context, cfg Config, deps Deps, local Local, in *buil
 func scanFile(ctx context.Context, path string, maxLine int, f *Folder, in *buildInput, progress func(int64)) error {
 	ef, err := eve.Open(path)
 	if err != nil {
-		return cli.Usage(fmt.Errorf("--files: %w", err))
+		return exitcode.Usage(fmt.Errorf("--files: %w", err))
 	}
 	defer ef.Close()
 	sc := eve.NewScanner(ef.Reader, 0, maxLine)
@@ -403,7 +403,7 @@ func storedPos(ef *eve.File, sc *eve.Scanner) int64 {
 func firstTimestamp(path string) (time.Time, error) {
 	ef, err := eve.Open(path)
 	if err != nil {
-		return time.Time{}, cli.Usage(fmt.Errorf("--files: %w", err))
+		return time.Time{}, exitcode.Usage(fmt.Errorf("--files: %w", err))
 	}
 	defer ef.Close()
 	sc := eve.NewScanner(ef.Reader, 0, 0)

@@ -15,7 +15,7 @@ import (
 	kgzip "github.com/klauspost/compress/gzip"
 
 	"github.com/suricron/suricron/internal/atomicfile"
-	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 )
 
 // Store is the aggregate directory: <state-dir>/weekly-report/days/DATE.json.gz
@@ -184,7 +184,7 @@ func (s *Store) ReadDay(date string) (*Day, error) {
 	}
 	d, err := DecodeDay(b, date)
 	if err != nil {
-		return nil, cli.Data(fmt.Errorf("corrupt aggregate %s: %w (delete it to drop that day)", p, err))
+		return nil, exitcode.Data(fmt.Errorf("corrupt aggregate %s: %w (delete it to drop that day)", p, err))
 	}
 	return d, nil
 }
@@ -292,7 +292,7 @@ func (s *Store) ReadCarry() (*Carry, error) {
 		if err == nil {
 			err = fmt.Errorf("version %d", c.Version)
 		}
-		return nil, cli.Data(fmt.Errorf("corrupt aggregate %s: %w (delete it; the next stats record starts a new base)", p, err))
+		return nil, exitcode.Data(fmt.Errorf("corrupt aggregate %s: %w (delete it; the next stats record starts a new base)", p, err))
 	}
 	return &c, nil
 }

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/rules/archive"
+	"github.com/suricron/suricron/internal/secretfile"
 )
 
 // Command is the rules-update command line (kong). Every flag can also be
@@ -68,9 +70,9 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 		// after the last one.
 		i := strings.LastIndexByte(hf, '=')
 		if i <= 0 || i == len(hf)-1 {
-			return cli.Usagef("--header-file %q: want URL=FILE", hf)
+			return exitcode.Usagef("--header-file %q: want URL=FILE", hf)
 		}
-		text, err := cli.ReadSecret(hf[i+1:])
+		text, err := secretfile.Read(hf[i+1:])
 		if err != nil {
 			return err
 		}
@@ -80,7 +82,7 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 		cfg.SourceHeaders[hf[:i]] = text
 	}
 	if c.OinkcodeFile != "" {
-		code, err := cli.ReadSecret(c.OinkcodeFile)
+		code, err := secretfile.Read(c.OinkcodeFile)
 		if err != nil {
 			return err
 		}

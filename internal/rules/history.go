@@ -10,7 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/redact"
 )
 
@@ -118,10 +118,10 @@ func Rollback(ctx context.Context, cfg Config, deps Deps, to int) (err error) {
 	r.defaults()
 	defer func() { err = cleanError(r.secrets.Error(err)) }()
 	if cfg.Output == "" {
-		return cli.Usagef("--output is empty")
+		return exitcode.Usagef("--output is empty")
 	}
 	if to < 1 {
-		return cli.Usagef("--to %d: want 1 (the previous ruleset) or more", to)
+		return exitcode.Usagef("--to %d: want 1 (the previous ruleset) or more", to)
 	}
 	unlock, err := r.lockState()
 	if err != nil {
@@ -133,7 +133,7 @@ func Rollback(ctx context.Context, cfg Config, deps Deps, to int) (err error) {
 		return err
 	}
 	if to > len(list) {
-		return cli.Usagef("rollback --to %d: only %d previous rulesets kept in %s (see --keep)", to, len(list), r.historyDir())
+		return exitcode.Usagef("rollback --to %d: only %d previous rulesets kept in %s (see --keep)", to, len(list), r.historyDir())
 	}
 	from := list[to-1]
 	data, err := os.ReadFile(from)

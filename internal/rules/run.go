@@ -22,7 +22,7 @@ import (
 
 	"github.com/suricron/suricron/internal/atomicfile"
 	"github.com/suricron/suricron/internal/checkpoint"
-	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/metrics"
 	"github.com/suricron/suricron/internal/printable"
 	"github.com/suricron/suricron/internal/redact"
@@ -172,13 +172,13 @@ func (r *run) statePath() string {
 func (r *run) configure(ctx context.Context) error {
 	c := r.cfg
 	if c.Output == "" {
-		return cli.Usagef("--output is empty")
+		return exitcode.Usagef("--output is empty")
 	}
 	if c.ReportFormat != "" && c.ReportFormat != "text" && c.ReportFormat != "json" {
-		return cli.Usagef("--report-format %q: want text or json", c.ReportFormat)
+		return exitcode.Usagef("--report-format %q: want text or json", c.ReportFormat)
 	}
 	if c.MaxShrink < 0 || c.MaxShrink > 100 {
-		return cli.Usagef("--max-shrink %v: want 0..100", c.MaxShrink)
+		return exitcode.Usagef("--max-shrink %v: want 0..100", c.MaxShrink)
 	}
 	if c.Ignore == nil {
 		r.cfg.Ignore = []string{"*deleted.rules"}
@@ -195,7 +195,7 @@ func (r *run) configure(ctx context.Context) error {
 	readConf := func(kind, p string) (string, error) {
 		b, err := os.ReadFile(p)
 		if err != nil {
-			return "", cli.Usagef("%s: %w", kind, err)
+			return "", exitcode.Usagef("%s: %w", kind, err)
 		}
 		fmt.Fprintf(fp, "%s %s %d\n", kind, p, len(b))
 		fp.Write(b)
@@ -208,7 +208,7 @@ func (r *run) configure(ctx context.Context) error {
 		}
 		op, err := policy.ParseOinkmaster(p, data)
 		if err != nil {
-			return cli.Usage(err)
+			return exitcode.Usage(err)
 		}
 		pol.Disable = append(pol.Disable, op.Disable...)
 		pol.Enable = append(pol.Enable, op.Enable...)
@@ -230,7 +230,7 @@ func (r *run) configure(ctx context.Context) error {
 		}
 		ms, err := policy.ParseMatchConf(m.path, data)
 		if err != nil {
-			return cli.Usage(err)
+			return exitcode.Usage(err)
 		}
 		*m.dst = append(*m.dst, ms...)
 	}
@@ -241,7 +241,7 @@ func (r *run) configure(ctx context.Context) error {
 		}
 		mods, err := policy.ParseModifyConf(c.ModifyConf, data)
 		if err != nil {
-			return cli.Usage(err)
+			return exitcode.Usage(err)
 		}
 		pol.Modify = append(pol.Modify, mods...)
 	}
@@ -259,7 +259,7 @@ func (r *run) configure(ctx context.Context) error {
 	}
 	for _, u := range urls {
 		if strings.Contains(u, "%oinkcode%") && c.Oinkcode == "" {
-			return cli.Usagef("source %s needs --oinkcode-file", u)
+			return exitcode.Usagef("source %s needs --oinkcode-file", u)
 		}
 		if (strings.Contains(u, "%version%") || strings.Contains(u, "%(__version__)s")) && r.cfg.SuricataVersion == "" {
 			// Say which version the URL was built for and why: a wrong
@@ -306,7 +306,7 @@ func (r *run) sourceHeaders() error {
 			}
 		}
 		if !found {
-			return cli.Usagef("header file for %s: no such source (give the URL exactly as in --url)", r.redact(src))
+			return exitcode.Usagef("header file for %s: no such source (give the URL exactly as in --url)", r.redact(src))
 		}
 		h := map[string]string{}
 		for i, line := range strings.Split(text, "\n") {
@@ -318,7 +318,7 @@ func (r *run) sourceHeaders() error {
 			name, val = strings.TrimSpace(name), strings.TrimSpace(val)
 			if !ok || !headerName.MatchString(name) || val == "" || strings.ContainsAny(val, "\r\x00") {
 				// The line itself is a secret: name only its number.
-				return cli.Usagef("header file for %s line %d: want \"Name: value\"", r.redact(src), i+1)
+				return exitcode.Usagef("header file for %s line %d: want \"Name: value\"", r.redact(src), i+1)
 			}
 			r.secrets.Add(val, "[redacted]")
 			if _, cred, ok := strings.Cut(val, " "); ok {
@@ -395,7 +395,7 @@ func (r *run) update(ctx context.Context) error {
 
 	filter, err := newFileFilter(c.Ignore, r.pol.SkipFiles)
 	if err != nil {
-		return cli.Usage(err)
+		return exitcode.Usage(err)
 	}
 	early := newEarlyParser(filter)
 	srcs := make([]sourceFiles, len(results))
@@ -424,7 +424,7 @@ func (r *run) update(ctx context.Context) error {
 	}
 	rs, err := buildRuleset(srcs, c.Ignore, r.pol, oldSet)
 	if err != nil {
-		return cli.Usage(err)
+		return exitcode.Usage(err)
 	}
 	for _, w := range rs.warnings {
 		r.log.Warn("rule skipped or not modified", "err", cleanText(r.redact(w.Error())))
@@ -561,10 +561,10 @@ func (r *run) unpack(name string, body []byte, early *earlyParser) (sourceFiles,
 		if strings.HasSuffix(name, ".rules") && !bytes.HasPrefix(body, []byte{0x1f, 0x8b}) && !looksLikeHTML(body) {
 			return sourceFiles{name: name, files: []archive.File{{Name: filepath.Base(name), Data: string(body)}}}, nil
 		}
-		return src, cli.Data(fmt.Errorf("source %s: %w", name, err))
+		return src, exitcode.Data(fmt.Errorf("source %s: %w", name, err))
 	}
 	if n == 0 {
-		return src, cli.Data(fmt.Errorf("source %s: %w: no .rules files among %d entries", name, archive.ErrRejected, a.Entries))
+		return src, exitcode.Data(fmt.Errorf("source %s: %w: no .rules files among %d entries", name, archive.ErrRejected, a.Entries))
 	}
 	src.files = a.Files
 	return src, nil
@@ -617,7 +617,7 @@ func (r *run) guard(rep *Report, old, cur *rule.Set) error {
 		r.log.Warn("guard overridden by --force", "problems", strings.Join(problems, "; "))
 		return nil
 	}
-	return cli.Data(fmt.Errorf("ruleset refused, %s (use --force to install anyway)", strings.Join(problems, "; ")))
+	return exitcode.Data(fmt.Errorf("ruleset refused, %s (use --force to install anyway)", strings.Join(problems, "; ")))
 }
 
 // revBack is a rule whose rev is lower than the installed one's.
@@ -698,9 +698,9 @@ func classifyFetch(err error) error {
 	case errors.Is(err, context.Canceled):
 		return err
 	case errors.Is(err, fetch.ErrBadData):
-		return cli.Data(err)
+		return exitcode.Data(err)
 	case errors.Is(err, fetch.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
-		return cli.TempFail(err)
+		return exitcode.TempFail(err)
 	}
 	return err
 }
@@ -742,14 +742,14 @@ func (e *cleanedError) Unwrap() error { return e.err }
 func (r *run) lockState() (unlock func() error, err error) {
 	if err := atomicfile.PrivateDir(r.cfg.StateDir); err != nil {
 		if errors.Is(err, atomicfile.ErrUnsafeDir) {
-			return nil, cli.Usage(err)
+			return nil, exitcode.Usage(err)
 		}
 		return nil, err
 	}
 	lock, err := checkpoint.TryLock(filepath.Join(r.cfg.StateDir, "rules-update.lock"))
 	if err != nil {
 		if errors.Is(err, checkpoint.ErrLocked) {
-			return nil, cli.TempFail(fmt.Errorf("another rules-update is running: %w", err))
+			return nil, exitcode.TempFail(fmt.Errorf("another rules-update is running: %w", err))
 		}
 		return nil, err
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/suricron/suricron/internal/checkpoint"
 	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/rules/archive"
 	"github.com/suricron/suricron/internal/sharedtest"
 )
@@ -392,12 +393,12 @@ func TestHTTPFailuresKeepInstalledRules(t *testing.T) {
 		code  int
 		inErr string
 	}{
-		{"404", false, cli.ExitData, "404"},
-		{"html", false, cli.ExitData, "not a gzip archive"},
-		{"html", true, cli.ExitData, "does not match the .md5"},
-		{"truncated", false, cli.ExitData, "truncated"},
-		{"slow", false, cli.ExitTempFail, "source"},
-		{"500", false, cli.ExitTempFail, "500"},
+		{"404", false, exitcode.ExitData, "404"},
+		{"html", false, exitcode.ExitData, "not a gzip archive"},
+		{"html", true, exitcode.ExitData, "does not match the .md5"},
+		{"truncated", false, exitcode.ExitData, "truncated"},
+		{"slow", false, exitcode.ExitTempFail, "source"},
+		{"500", false, exitcode.ExitTempFail, "500"},
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("%s md5=%v", tc.mode, tc.md5), func(t *testing.T) {
@@ -471,7 +472,7 @@ func TestOinkcodeNeverShown(t *testing.T) {
 	h.cfg.Oinkcode = code
 	h.cfg.SuricataVersion = "7.0.3"
 	_, err := h.run()
-	if cli.ExitCode(err) != cli.ExitData {
+	if cli.ExitCode(err) != exitcode.ExitData {
 		t.Fatalf("want exit 65, got %v", err)
 	}
 	all := err.Error() + h.logbuf.String() + h.stdout.String()
@@ -484,7 +485,7 @@ func TestOinkcodeNeverShown(t *testing.T) {
 	// Unreachable host: net errors also must not carry the code.
 	h.cfg.URLs = []string{"http://127.0.0.1:1/%oinkcode%/x.tar.gz"}
 	_, err = h.run()
-	if cli.ExitCode(err) != cli.ExitTempFail || strings.Contains(err.Error()+h.logbuf.String(), code) {
+	if cli.ExitCode(err) != exitcode.ExitTempFail || strings.Contains(err.Error()+h.logbuf.String(), code) {
 		t.Fatalf("unreachable: exit %d, %v", cli.ExitCode(err), err)
 	}
 }
@@ -496,7 +497,7 @@ func TestGuardsAndForce(t *testing.T) {
 	h := newHarness(t, "file://"+src)
 	h.cfg.MinRules = 100
 	_, err := h.run()
-	if cli.ExitCode(err) != cli.ExitData || !strings.Contains(err.Error(), "--min-rules 100") || h.output() != "" {
+	if cli.ExitCode(err) != exitcode.ExitData || !strings.Contains(err.Error(), "--min-rules 100") || h.output() != "" {
 		t.Fatalf("min-rules: %v", err)
 	}
 	h.cfg.MinRules = 1
@@ -513,7 +514,7 @@ func TestGuardsAndForce(t *testing.T) {
 	}
 	writeFile(t, src, tarGz(t, small))
 	_, err = h.run()
-	if cli.ExitCode(err) != cli.ExitData || !strings.Contains(err.Error(), "--max-shrink") || h.output() != before {
+	if cli.ExitCode(err) != exitcode.ExitData || !strings.Contains(err.Error(), "--max-shrink") || h.output() != before {
 		t.Fatalf("max-shrink: %v", err)
 	}
 	h.cfg.Force = true
@@ -550,7 +551,7 @@ func TestTestAndReloadCommands(t *testing.T) {
 	writeFile(t, src, tarGz(t, makeV2(t, v1)))
 	h.cfg.TestCommand = filepath.Join(bin, "test-fail.sh") + " {rules}"
 	_, err := h.run()
-	if cli.ExitCode(err) != cli.ExitFailure || !strings.Contains(err.Error(), "unknown keyword") || h.output() != before {
+	if cli.ExitCode(err) != exitcode.ExitFailure || !strings.Contains(err.Error(), "unknown keyword") || h.output() != before {
 		t.Fatalf("failed test: %v", err)
 	}
 	if m, _ := filepath.Glob(filepath.Join(filepath.Dir(h.cfg.Output), ".*tmp*")); len(m) != 0 {
@@ -561,7 +562,7 @@ func TestTestAndReloadCommands(t *testing.T) {
 	h.cfg.TestCommand = ""
 	t.Setenv("RELOAD_RC", "3")
 	_, err = h.run()
-	if cli.ExitCode(err) != cli.ExitFailure || !strings.Contains(err.Error(), "reload command failed") || h.output() == before {
+	if cli.ExitCode(err) != exitcode.ExitFailure || !strings.Contains(err.Error(), "reload command failed") || h.output() == before {
 		t.Fatalf("failed reload: %v", err)
 	}
 	t.Setenv("RELOAD_RC", "0")
@@ -592,7 +593,7 @@ func TestLockBusy(t *testing.T) {
 	}
 	defer l.Unlock()
 	_, err = h.run()
-	if cli.ExitCode(err) != cli.ExitTempFail || h.output() != "" {
+	if cli.ExitCode(err) != exitcode.ExitTempFail || h.output() != "" {
 		t.Fatalf("exit %d: %v", cli.ExitCode(err), err)
 	}
 }
@@ -619,12 +620,12 @@ func TestConfigErrorsAreUsage(t *testing.T) {
 	writeFile(t, filepath.Join(h.dir, "disable.conf"), []byte("2013028\nbogus matcher\n"))
 	h.cfg.DisableConf = filepath.Join(h.dir, "disable.conf")
 	_, err := h.run()
-	if cli.ExitCode(err) != cli.ExitUsage || !strings.Contains(err.Error(), "disable.conf line 2") {
+	if cli.ExitCode(err) != exitcode.ExitUsage || !strings.Contains(err.Error(), "disable.conf line 2") {
 		t.Fatalf("%v", err)
 	}
 	h.cfg.DisableConf = ""
 	h.cfg.URLs = []string{"https://x/%oinkcode%/a.tar.gz"}
-	if _, err := h.run(); cli.ExitCode(err) != cli.ExitUsage {
+	if _, err := h.run(); cli.ExitCode(err) != exitcode.ExitUsage {
 		t.Fatalf("missing oinkcode: %v", err)
 	}
 	h.cfg.URLs = []string{"ftp://x/a.tar.gz"}
@@ -728,7 +729,7 @@ func TestOldETTarballRefused(t *testing.T) {
 	before := h.output()
 	h.cfg.URLs = []string{"file://" + older}
 	_, err := h.run()
-	if cli.ExitCode(err) != cli.ExitData || !regexp.MustCompile(`went back in time: \d{4,} rules have a lower rev`).MatchString(err.Error()) {
+	if cli.ExitCode(err) != exitcode.ExitData || !regexp.MustCompile(`went back in time: \d{4,} rules have a lower rev`).MatchString(err.Error()) {
 		t.Fatalf("want exit 65 for going back in time, got %d: %v", cli.ExitCode(err), err)
 	}
 	if h.output() != before {

@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/printable"
 )
 
@@ -86,11 +86,11 @@ func NewHTTPClient(caFile string, timeout time.Duration) (*http.Client, error) {
 	if caFile != "" {
 		pem, err := os.ReadFile(caFile)
 		if err != nil {
-			return nil, cli.Usagef("--ca-file: %w", err)
+			return nil, exitcode.Usagef("--ca-file: %w", err)
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, cli.Usagef("--ca-file %s: no PEM certificate in it", caFile)
+			return nil, exitcode.Usagef("--ca-file %s: no PEM certificate in it", caFile)
 		}
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
@@ -153,7 +153,7 @@ func (c *Client) once(ctx context.Context, q url.Values, body []byte) ([]byte, e
 	u := strings.TrimRight(c.URL, "/") + "/?" + q.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
-		return nil, cli.Usagef("--clickhouse-url %q: %w", c.URL, err)
+		return nil, exitcode.Usagef("--clickhouse-url %q: %w", c.URL, err)
 	}
 	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
 	if c.User != "" || c.Password != "" {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 )
 
 // ServerFlags reach ClickHouse; weekly-report --source clickhouse has the
@@ -86,7 +87,7 @@ func (s *schemaCmd) Run(ctx context.Context, env *cli.Env) error {
 		return nil
 	}
 	if len(s.ShardURL) > 0 && s.Cluster == "" {
-		return cli.Usagef("--shard-url needs --cluster")
+		return exitcode.Usagef("--shard-url needs --cluster")
 	}
 	urls := append([]string{c.ClickhouseURL}, s.ShardURL...)
 	for _, u := range urls {

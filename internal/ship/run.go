@@ -16,10 +16,12 @@ import (
 	"time"
 
 	"github.com/suricron/suricron/internal/checkpoint"
-	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/eve"
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/metrics"
 	"github.com/suricron/suricron/internal/redact"
+	"github.com/suricron/suricron/internal/secretfile"
+	"github.com/suricron/suricron/internal/sleep"
 )
 
 // Consumer names eve-ship's checkpoint, lock and quarantine files.
@@ -60,7 +62,7 @@ func (d *Deps) fill() {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	if d.Sleep == nil {
-		d.Sleep = cli.Sleep
+		d.Sleep = sleep.For
 	}
 	if d.Now == nil {
 		d.Now = time.Now
@@ -106,7 +108,7 @@ func NewClient(cfg Config, deps Deps) (*Client, *redact.Secrets, error) {
 	secrets := redact.New()
 	var password string
 	if cfg.PasswordFile != "" {
-		pw, err := cli.ReadSecret(cfg.PasswordFile)
+		pw, err := secretfile.Read(cfg.PasswordFile)
 		if err != nil {
 			return nil, secrets, fmt.Errorf("--clickhouse-password-file: %w", err)
 		}
@@ -115,13 +117,13 @@ func NewClient(cfg Config, deps Deps) (*Client, *redact.Secrets, error) {
 	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, secrets, cli.Usagef("--clickhouse-url %q: want http(s)://host:port", secrets.String(cfg.URL))
+		return nil, secrets, exitcode.Usagef("--clickhouse-url %q: want http(s)://host:port", secrets.String(cfg.URL))
 	}
 	if u.User != nil {
-		return nil, secrets, cli.Usagef("--clickhouse-url: put no credentials in the URL; use --clickhouse-user and --clickhouse-password-file")
+		return nil, secrets, exitcode.Usagef("--clickhouse-url: put no credentials in the URL; use --clickhouse-user and --clickhouse-password-file")
 	}
 	if cfg.Database == "" {
-		return nil, secrets, cli.Usagef("--database is empty")
+		return nil, secrets, exitcode.Usagef("--database is empty")
 	}
 	hc := deps.HTTP
 	if hc == nil {
@@ -137,7 +139,7 @@ func NewClient(cfg Config, deps Deps) (*Client, *redact.Secrets, error) {
 func Run(ctx context.Context, cfg Config, deps Deps) (res *Result, err error) {
 	deps.fill()
 	if cfg.BatchLines < 1 || cfg.BatchBytes < 1 {
-		return nil, cli.Usagef("--batch-lines and --batch-bytes must be positive")
+		return nil, exitcode.Usagef("--batch-lines and --batch-bytes must be positive")
 	}
 	types, all, err := parseTypes(cfg.EventTypes)
 	if err != nil {
@@ -146,7 +148,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) (res *Result, err error) {
 	sensor := cfg.Sensor
 	if sensor == "" {
 		if sensor, err = deps.Hostname(); err != nil || sensor == "" {
-			return nil, cli.Usagef("--sensor not set and no host name: %v", err)
+			return nil, exitcode.Usagef("--sensor not set and no host name: %v", err)
 		}
 	}
 	client, secrets, err := NewClient(cfg, deps)
@@ -162,9 +164,9 @@ func Run(ctx context.Context, cfg Config, deps Deps) (res *Result, err error) {
 	if err != nil {
 		switch {
 		case errors.Is(err, checkpoint.ErrLocked):
-			return nil, cli.TempFail(fmt.Errorf("checkpoint: %w", err))
+			return nil, exitcode.TempFail(fmt.Errorf("checkpoint: %w", err))
 		case errors.Is(err, checkpoint.ErrCorrupt):
-			return nil, cli.Data(fmt.Errorf("%w (run eve-ship --reset-state to start over)", err))
+			return nil, exitcode.Data(fmt.Errorf("%w (run eve-ship --reset-state to start over)", err))
 		}
 		return nil, err
 	}
@@ -230,7 +232,7 @@ func parseTypes(list []string) (map[string]bool, bool, error) {
 		}
 	}
 	if len(m) == 0 {
-		return nil, false, cli.Usagef("--event-types is empty")
+		return nil, false, exitcode.Usagef("--event-types is empty")
 	}
 	return m, false, nil
 }
@@ -409,11 +411,11 @@ func (s *shipper) classify(ctx context.Context, err error) error {
 	if errors.As(err, &se) {
 		switch {
 		case se.Status == 401 || se.Status == 403 || se.Code == 192 || se.Code == 193 || se.Code == 516:
-			return cli.Usage(fmt.Errorf("%w; check --clickhouse-user and --clickhouse-password-file", err))
+			return exitcode.Usage(fmt.Errorf("%w; check --clickhouse-user and --clickhouse-password-file", err))
 		case se.Status == 404 || se.Code == 60 || se.Code == 81:
-			return cli.Usage(fmt.Errorf("%w; create the tables with: eve-ship schema --apply", err))
+			return exitcode.Usage(fmt.Errorf("%w; create the tables with: eve-ship schema --apply", err))
 		case se.temporary():
-			return cli.TempFail(fmt.Errorf("insert: %w; nothing committed, the next run retries", err))
+			return exitcode.TempFail(fmt.Errorf("insert: %w; nothing committed, the next run retries", err))
 		}
 		return err
 	}
@@ -422,7 +424,7 @@ func (s *shipper) classify(ctx context.Context, err error) error {
 		return err
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || isNetErr(err) {
-		return cli.TempFail(fmt.Errorf("insert: %w; nothing committed, the next run retries", err))
+		return exitcode.TempFail(fmt.Errorf("insert: %w; nothing committed, the next run retries", err))
 	}
 	return err
 }

@@ -15,8 +15,8 @@ import (
 	"github.com/buger/jsonparser"
 
 	"github.com/suricron/suricron/internal/checkpoint"
-	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/eve"
+	"github.com/suricron/suricron/internal/exitcode"
 )
 
 // DumpConfig is dump-data's configuration.
@@ -40,7 +40,7 @@ type DumpConfig struct {
 func RunDump(ctx context.Context, cfg DumpConfig, deps Deps) error {
 	deps.fill()
 	if cfg.Limit < 0 {
-		return cli.Usagef("-L/--limit must not be negative")
+		return exitcode.Usagef("-L/--limit must not be negative")
 	}
 	p, err := newPipeline(cfg.Selection, deps)
 	if err != nil {
@@ -118,10 +118,10 @@ func dumpWindow(ctx context.Context, cfg DumpConfig, deps Deps, p *pipeline, emi
 	since := deps.Now().Add(-window)
 	files, err := filepath.Glob(filepath.Join(dir, "eve.json*"))
 	if err != nil {
-		return cli.Usagef("-l %s: %w", dir, err)
+		return exitcode.Usagef("-l %s: %w", dir, err)
 	}
 	if len(files) == 0 {
-		return cli.Usagef("-l %s: no eve.json* files", dir)
+		return exitcode.Usagef("-l %s: no eve.json* files", dir)
 	}
 	type fileT struct {
 		path string

@@ -17,11 +17,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/homenet"
 	"github.com/suricron/suricron/internal/metrics"
 	"github.com/suricron/suricron/internal/printable"
 	"github.com/suricron/suricron/internal/redact"
+	"github.com/suricron/suricron/internal/secretfile"
 )
 
 // HeartbeatConfig names the sources of the plugin's health fields.
@@ -71,7 +71,7 @@ func RunHeartbeat(ctx context.Context, cfg HeartbeatConfig, deps Deps) (err erro
 	if err := checkEndpoint(cfg.Endpoint, cfg.AllowPlainHTTP); err != nil {
 		return err
 	}
-	token, err := cli.ReadSecret(cfg.TokenFile)
+	token, err := secretfile.Read(cfg.TokenFile)
 	if err != nil {
 		return fmt.Errorf("token: %w", err)
 	}
@@ -340,7 +340,7 @@ func RunStatus(ctx context.Context, cfg StatusConfig, deps Deps) (err error) {
 	if err := checkEndpoint(cfg.Endpoint, cfg.AllowPlainHTTP); err != nil {
 		return err
 	}
-	token, err := cli.ReadSecret(cfg.TokenFile)
+	token, err := secretfile.Read(cfg.TokenFile)
 	if err != nil {
 		return fmt.Errorf("token: %w", err)
 	}

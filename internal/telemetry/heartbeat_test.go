@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/metrics"
 )
 
@@ -27,10 +28,10 @@ func TestStatus(t *testing.T) {
 		{"active", 200, `{"sensorId":42,"sensor_status":"ACTIVE","last_heartbeat":"2025-01-15T15:18:21+00:00","event_received":"2025-01-15T15:00:00+00:00","created":"2024-01-01T00:00:00+00:00"}`,
 			0, "ACTIVE\nsensor_id: 42\nlast_event: 2025-01-15T15:00:00+00:00\nlast_heartbeat: 2025-01-15T15:18:21+00:00\nlast_rule_download: -\ncreated: 2024-01-01T00:00:00+00:00\ndisable_date: -\n"},
 		{"disabled", 200, `{"sensor_status":"DISABLED","disable_date":"2025-01-20T00:00:00+00:00"}`, 0, "DISABLED\n"},
-		{"unknown status", 200, `{"sensor_status":"weird"}`, cli.ExitFailure, ""},
-		{"not json", 200, `<html>`, cli.ExitFailure, ""},
-		{"token refused", 401, ``, cli.ExitUsage, ""},
-		{"server down", 503, ``, cli.ExitTempFail, ""},
+		{"unknown status", 200, `{"sensor_status":"weird"}`, exitcode.ExitFailure, ""},
+		{"not json", 200, `<html>`, exitcode.ExitFailure, ""},
+		{"token refused", 401, ``, exitcode.ExitUsage, ""},
+		{"server down", 503, ``, exitcode.ExitTempFail, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -208,7 +209,7 @@ func TestStatusCheck(t *testing.T) {
 				deps.Metrics = metrics.New()
 				err := RunStatus(context.Background(), StatusConfig{Endpoint: srv.URL, TokenFile: f.token, Retry: Retry{Attempts: 1},
 					Check: check, WarnDays: 7, StaleAfter: 48 * time.Hour}, deps)
-				if want := check && tt.fails; (err != nil) != want || err != nil && cli.ExitCode(err) != cli.ExitFailure {
+				if want := check && tt.fails; (err != nil) != want || err != nil && cli.ExitCode(err) != exitcode.ExitFailure {
 					t.Errorf("check=%v: err %v (exit %d), want failure %v", check, err, cli.ExitCode(err), want)
 				}
 				if tt.warn != "" && !strings.Contains(out.String(), "warning: "+tt.warn) {

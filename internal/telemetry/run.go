@@ -18,9 +18,10 @@ import (
 
 	"github.com/suricron/suricron/internal/atomicfile"
 	"github.com/suricron/suricron/internal/checkpoint"
-	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/homenet"
 	"github.com/suricron/suricron/internal/metrics"
+	"github.com/suricron/suricron/internal/sleep"
 )
 
 // Consumer names the checkpoint of telemetry-send; dump-data reads it.
@@ -66,11 +67,11 @@ type Config struct {
 // (a local collector or test) or when the operator said so.
 func checkEndpoint(endpoint string, allowPlain bool) error {
 	if endpoint == "" {
-		return cli.Usagef("--endpoint is empty")
+		return exitcode.Usagef("--endpoint is empty")
 	}
 	u, err := url.Parse(endpoint)
 	if err != nil {
-		return cli.Usagef("--endpoint %q: %w", endpoint, err)
+		return exitcode.Usagef("--endpoint %q: %w", endpoint, err)
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "https":
@@ -79,10 +80,10 @@ func checkEndpoint(endpoint string, allowPlain bool) error {
 		if allowPlain || isLoopbackHost(u.Hostname()) {
 			return nil
 		}
-		return cli.Usagef("--endpoint %s is plain http: the token would cross the network in clear; use https, "+
+		return exitcode.Usagef("--endpoint %s is plain http: the token would cross the network in clear; use https, "+
 			"or --allow-plain-http ([telemetry] allow_plain_http = true) to accept that; nothing was sent", u.Redacted())
 	}
-	return cli.Usagef("--endpoint %s: want an https:// (or loopback http://) URL", u.Redacted())
+	return exitcode.Usagef("--endpoint %s: want an https:// (or loopback http://) URL", u.Redacted())
 }
 
 func isLoopbackHost(h string) bool {
@@ -112,7 +113,7 @@ func (d *Deps) fill() {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	if d.Sleep == nil {
-		d.Sleep = cli.Sleep
+		d.Sleep = sleep.For
 	}
 	if d.Interfaces == nil {
 		d.Interfaces = homenet.InterfacePrefixes
@@ -135,10 +136,10 @@ func newPipeline(cfg Selection, deps Deps) (*pipeline, error) {
 	switch cfg.Protocol {
 	case ProtoETPro, ProtoNDJSON:
 	default:
-		return nil, cli.Usagef("--protocol %q: want etpro or ndjson", cfg.Protocol)
+		return nil, exitcode.Usagef("--protocol %q: want etpro or ndjson", cfg.Protocol)
 	}
 	if cfg.BatchSize < 1 || cfg.MaxEvents < 1 || cfg.MaxBytes < 1 {
-		return nil, cli.Usagef("--batch-size, --max-events and --max-bytes must be positive")
+		return nil, exitcode.Usagef("--batch-size, --max-events and --max-bytes must be positive")
 	}
 	p := &pipeline{cfg: cfg}
 	if cfg.AllAlerts {
@@ -146,7 +147,7 @@ func newPipeline(cfg Selection, deps Deps) (*pipeline, error) {
 	} else {
 		sids, err := LoadSIDs(cfg.SIDsFile)
 		if err != nil {
-			return nil, cli.Usage(fmt.Errorf("%w; nothing is sent without it (--all-alerts to share every alert)", err))
+			return nil, exitcode.Usage(fmt.Errorf("%w; nothing is sent without it (--all-alerts to share every alert)", err))
 		}
 		p.sel.SIDs = sids
 	}
@@ -154,7 +155,7 @@ func newPipeline(cfg Selection, deps Deps) (*pipeline, error) {
 	for _, s := range cfg.LocalNets {
 		pfx, err := homenet.ParsePrefix(s)
 		if err != nil {
-			return nil, cli.Usagef("--local-net: %w", err)
+			return nil, exitcode.Usagef("--local-net: %w", err)
 		}
 		opts.Extra = append(opts.Extra, pfx)
 	}
@@ -168,7 +169,7 @@ func newPipeline(cfg Selection, deps Deps) (*pipeline, error) {
 	}
 	set, err := homenet.NewSet(opts)
 	if err != nil {
-		return nil, cli.Usage(err)
+		return nil, exitcode.Usage(err)
 	}
 	p.enc.Local = set
 	return p, nil

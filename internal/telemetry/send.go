@@ -7,9 +7,10 @@ import (
 	"strings"
 
 	"github.com/suricron/suricron/internal/checkpoint"
-	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/metrics"
 	"github.com/suricron/suricron/internal/redact"
+	"github.com/suricron/suricron/internal/secretfile"
 )
 
 // offSensorText is the text of err as it may leave the sensor (state file,
@@ -27,12 +28,12 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 	log := deps.Log
 	// Fail closed before touching state or network: token, then SIDs.
 	if cfg.TokenFile == "" {
-		return cli.Usagef("no token: set --token-file; nothing was sent")
+		return exitcode.Usagef("no token: set --token-file; nothing was sent")
 	}
 	if err := checkEndpoint(cfg.Endpoint, cfg.AllowPlainHTTP); err != nil {
 		return err
 	}
-	token, err := cli.ReadSecret(cfg.TokenFile)
+	token, err := secretfile.Read(cfg.TokenFile)
 	if err != nil {
 		return fmt.Errorf("token: %w; nothing was sent", err)
 	}
@@ -45,7 +46,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
 		return err
 	}
 	if _, _, err := compressBody(nil, cfg.Compress); err != nil {
-		return cli.Usagef("--compress: %w", err)
+		return exitcode.Usagef("--compress: %w", err)
 	}
 	sess, err := openSession(ctx, cfg, false, deps)
 	if err != nil {
@@ -173,15 +174,15 @@ func classify(ctx context.Context, err error) error {
 	case ctx.Err() != nil:
 		return ctx.Err()
 	case errors.Is(err, ErrAuth):
-		return cli.Usage(fmt.Errorf("upload: %w; check --token-file", err))
+		return exitcode.Usage(fmt.Errorf("upload: %w; check --token-file", err))
 	case errors.Is(err, ErrTLSVerify):
 		return fmt.Errorf("upload: %w", err) // exit 1: the next run fails the same way
 	case errors.Is(err, ErrRedirect):
 		return fmt.Errorf("upload: %w; check --endpoint; nothing was committed", err) // exit 1
 	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "time budget"):
-		return cli.TempFail(fmt.Errorf("upload: time budget (--max-time) used up: %w", err))
+		return exitcode.TempFail(fmt.Errorf("upload: time budget (--max-time) used up: %w", err))
 	}
-	return cli.TempFail(fmt.Errorf("upload: %w", err))
+	return exitcode.TempFail(fmt.Errorf("upload: %w", err))
 }
 
 func openSession(ctx context.Context, cfg Config, readOnly bool, deps Deps) (*checkpoint.Session, error) {
@@ -193,9 +194,9 @@ func openSession(ctx context.Context, cfg Config, readOnly bool, deps Deps) (*ch
 	if err != nil {
 		switch {
 		case errors.Is(err, checkpoint.ErrLocked):
-			return nil, cli.TempFail(fmt.Errorf("checkpoint: %w", err))
+			return nil, exitcode.TempFail(fmt.Errorf("checkpoint: %w", err))
 		case errors.Is(err, checkpoint.ErrCorrupt):
-			return nil, cli.Data(fmt.Errorf("%w (run telemetry-send --reset-state to start over)", err))
+			return nil, exitcode.Data(fmt.Errorf("%w (run telemetry-send --reset-state to start over)", err))
 		}
 		return nil, err
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 )
 
 // recorded is one request the fault server saw.
@@ -333,9 +334,9 @@ func TestSendFailures(t *testing.T) {
 		status   int
 		wantCode int
 	}{
-		{"401 token refused", 401, cli.ExitUsage},
-		{"503 forever", 503, cli.ExitTempFail},
-		{"429 forever", 429, cli.ExitTempFail},
+		{"401 token refused", 401, exitcode.ExitUsage},
+		{"503 forever", 503, exitcode.ExitTempFail},
+		{"429 forever", 429, exitcode.ExitTempFail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -401,7 +402,7 @@ func TestFailClosed(t *testing.T) {
 			var sl sleeps
 			var logs bytes.Buffer
 			err := Run(context.Background(), cfg, testDeps(srv, time.Second, &sl, &logs))
-			if cli.ExitCode(err) != cli.ExitUsage || !strings.Contains(err.Error(), c.want) {
+			if cli.ExitCode(err) != exitcode.ExitUsage || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v (exit %d), want exit 2 with %q", err, cli.ExitCode(err), c.want)
 			}
 			if n := len(srv.requests()); n != 0 {
@@ -479,7 +480,7 @@ func TestPlainHTTPEndpoint(t *testing.T) {
 					Retry: Retry{Attempts: 1}, AllowPlainHTTP: tt.allow}, deps),
 			}
 			for name, err := range errs {
-				refused := cli.ExitCode(err) == cli.ExitUsage && err != nil && strings.Contains(err.Error(), "--endpoint")
+				refused := cli.ExitCode(err) == exitcode.ExitUsage && err != nil && strings.Contains(err.Error(), "--endpoint")
 				if refused != tt.refused {
 					t.Errorf("%s: err %v (exit %d), refused=%v want %v", name, err, cli.ExitCode(err), refused, tt.refused)
 				}
@@ -538,7 +539,7 @@ func TestWrongEndpoint(t *testing.T) {
 				}
 				return
 			}
-			if got := cli.ExitCode(err); got != cli.ExitFailure {
+			if got := cli.ExitCode(err); got != exitcode.ExitFailure {
 				t.Fatalf("exit %d (%v), want 1", got, err)
 			}
 			// The next run resends the pending first batch: nothing was passed.
@@ -573,7 +574,7 @@ func TestHugeRetryAfter(t *testing.T) {
 			var logs bytes.Buffer
 			preview := f.dump(t, cfg)
 			err := Run(context.Background(), cfg, testDeps(srv, time.Second, &sl, &logs))
-			if cli.ExitCode(err) != cli.ExitTempFail || !strings.Contains(err.Error(), "next run") {
+			if cli.ExitCode(err) != exitcode.ExitTempFail || !strings.Contains(err.Error(), "next run") {
 				t.Fatalf("err %v (exit %d), want 75 leaving it to the next run", err, cli.ExitCode(err))
 			}
 			for _, d := range sl.d {
@@ -601,7 +602,7 @@ func TestTLSVerifyNotRetried(t *testing.T) {
 	deps.HTTP = NewHTTPClient(time.Second, 2) // the system roots: the test CA is unknown
 	preview := f.dump(t, cfg)
 	err := Run(context.Background(), cfg, deps)
-	if !errors.Is(err, ErrTLSVerify) || cli.ExitCode(err) != cli.ExitFailure || !strings.Contains(err.Error(), "not retried") {
+	if !errors.Is(err, ErrTLSVerify) || cli.ExitCode(err) != exitcode.ExitFailure || !strings.Contains(err.Error(), "not retried") {
 		t.Fatalf("err %v (exit %d), want ErrTLSVerify, exit 1", err, cli.ExitCode(err))
 	}
 	if len(sl.d) != 0 {
