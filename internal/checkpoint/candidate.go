@@ -19,7 +19,6 @@ import (
 	"github.com/buger/jsonparser"
 
 	"github.com/suricron/suricron/internal/eve"
-	"github.com/suricron/suricron/internal/exitcode"
 )
 
 const (
@@ -293,7 +292,7 @@ func listCandidates(live string, globs []string) ([]*candidate, error) {
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) && rotatedExist(globs) {
 			// logrotate is between its rename and its create: retry soon.
-			return nil, exitcode.TempFail(fmt.Errorf("open eve file: %w (rotated files exist: a rotation is in progress)", err))
+			return nil, fmt.Errorf("open eve file: %w (rotated files exist: %w)", err, ErrRotating)
 		}
 		return nil, fmt.Errorf("open eve file: %w", err)
 	}

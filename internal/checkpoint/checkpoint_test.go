@@ -7,9 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/suricron/suricron/internal/cli"
-	"github.com/suricron/suricron/internal/exitcode"
 )
 
 // Cases numbered as in research/tailing.md §7.
@@ -340,8 +337,8 @@ func TestCorruptState(t *testing.T) { // §7.27, §7.28
 			p := filepath.Join(w.state, "test.state.json")
 			os.WriteFile(p, []byte(strings.ReplaceAll(body, "SRC", w.live)), 0o600)
 			_, _, err := w.run(runOpts{})
-			if cli.ExitCode(err) != exitcode.ExitData || !strings.Contains(err.Error(), "--reset-state") {
-				t.Fatalf("err %v (exit %d)", err, cli.ExitCode(err))
+			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "--reset-state") {
+				t.Fatalf("err %v, want ErrCorrupt (exit 65)", err)
 			}
 			s, err := Open(t.Context(), Config{Consumer: "test", Live: w.live, StateDir: w.state, Reset: true, Start: StartBeginning})
 			if err != nil {
@@ -386,8 +383,8 @@ func TestLockBusy(t *testing.T) { // §7.30
 	w.appendN(w.live, 1)
 	s := w.open()
 	_, _, err := w.run(runOpts{})
-	if cli.ExitCode(err) != exitcode.ExitTempFail || !errors.Is(err, ErrLocked) {
-		t.Errorf("second run: %v (exit %d)", err, cli.ExitCode(err))
+	if !errors.Is(err, ErrLocked) {
+		t.Errorf("second run: %v, want ErrLocked (exit 75)", err)
 	}
 	// Another consumer is independent (§7.32).
 	s2, err := Open(t.Context(), Config{Consumer: "other", Live: w.live, StateDir: w.state})
@@ -427,7 +424,7 @@ func TestMissingEveFile(t *testing.T) {
 	w := newWorld(t)
 	os.Remove(w.live)
 	_, _, err := w.run(runOpts{})
-	if err == nil || cli.ExitCode(err) != exitcode.ExitFailure || !strings.Contains(err.Error(), w.live) {
+	if err == nil || errors.Is(err, ErrRotating) || !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), w.live) {
 		t.Errorf("err %v", err)
 	}
 	os.Mkdir(w.live, 0o755)

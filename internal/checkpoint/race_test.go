@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -10,9 +11,6 @@ import (
 	"github.com/buger/jsonparser"
 	"path/filepath"
 	"testing"
-
-	"github.com/suricron/suricron/internal/cli"
-	"github.com/suricron/suricron/internal/exitcode"
 )
 
 // TestRenamedFileStillBeingWritten: after logrotate's rename and before the
@@ -44,13 +42,13 @@ func TestLiveMissingDuringRotation(t *testing.T) {
 	w.mustRun(runOpts{start: StartBeginning})
 	w.rename("eve.json", "eve.json.1")
 	_, _, err := w.run(runOpts{})
-	if cli.ExitCode(err) != exitcode.ExitTempFail {
-		t.Fatalf("exit %d (%v), want 75", cli.ExitCode(err), err)
+	if !errors.Is(err, ErrRotating) {
+		t.Fatalf("%v, want ErrRotating (exit 75)", err)
 	}
 	os.Remove(filepath.Join(w.dir, "eve.json.1"))
 	_, _, err = w.run(runOpts{})
-	if cli.ExitCode(err) != exitcode.ExitFailure {
-		t.Fatalf("no eve files at all: exit %d (%v), want 1", cli.ExitCode(err), err)
+	if err == nil || errors.Is(err, ErrRotating) {
+		t.Fatalf("no eve files at all: %v, want a plain failure (exit 1)", err)
 	}
 }
 

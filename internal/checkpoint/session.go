@@ -126,17 +126,11 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 	s := &Session{cfg: cfg, log: cfg.Logger, statePath: filepath.Join(cfg.StateDir, cfg.Consumer+".state.json")}
 	if !cfg.ReadOnly {
 		if err := atomicfile.PrivateDir(cfg.StateDir); err != nil {
-			if errors.Is(err, atomicfile.ErrUnsafeDir) {
-				return nil, exitcode.Usage(err)
-			}
-			return nil, err
+			return nil, err // atomicfile.ErrUnsafeDir: cli.ExitCode makes it 2
 		}
 		l, err := TryLock(filepath.Join(cfg.StateDir, cfg.Consumer+".lock"))
 		if err != nil {
-			if errors.Is(err, ErrLocked) {
-				return nil, exitcode.TempFail(err)
-			}
-			return nil, err
+			return nil, err // ErrLocked: cli.ExitCode makes it 75
 		}
 		s.lock = l
 		removeStaleTemps(cfg.StateDir, filepath.Base(s.statePath))
@@ -159,7 +153,7 @@ func (s *Session) open(ctx context.Context) error {
 		default:
 			st, err := DecodeState(b, s.cfg.Consumer, s.cfg.Live)
 			if err != nil {
-				return exitcode.Data(fmt.Errorf("state %s: %w; run once with --reset-state to discard it (the next run then starts per --start)", s.statePath, err))
+				return fmt.Errorf("state %s: %w; run once with --reset-state to discard it (the next run then starts per --start)", s.statePath, err) // ErrCorrupt: 65
 			}
 			s.state = st
 			s.base = *st

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/secretfile"
 )
 
@@ -37,7 +36,7 @@ func (o Options) NewSender(log *slog.Logger) (Sender, error) {
 	}
 	s, err := NewSender(c)
 	if err != nil {
-		return nil, exitcode.Usage(err)
+		return nil, err // every NewSender error wraps ErrConfig: cli.ExitCode makes it 2
 	}
 	return s, nil
 }

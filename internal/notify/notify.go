@@ -70,14 +70,6 @@ type Error struct {
 func (e *Error) Error() string { return e.Dest + ": " + e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
 
-// ExitCode follows internal/cli's table: 75 for temporary, 1 for permanent.
-func (e *Error) ExitCode() int {
-	if e.Outcome == Temporary {
-		return 75
-	}
-	return 1
-}
-
 // OutcomeOf classifies what Deliver returned. An error that is not an
 // *Error (a bug, or the context) counts as temporary: committing on an
 // unknown outcome could lose alerts, retrying can only repeat them.

@@ -269,9 +269,7 @@ func deliver(ctx context.Context, cfg Config, deps Deps, r *Report) error {
 		return exitcode.Usage(err)
 	}
 	if err := deps.Sender.Send(ctx, from, to, raw); err != nil {
-		if mail.IsTemporary(err) {
-			return exitcode.TempFail(fmt.Errorf("mail report: %w", err))
-		}
+		// A temporary mail.DeliveryError: cli.ExitCode makes it 75.
 		return fmt.Errorf("mail report: %w", err)
 	}
 	deps.Logger.Info("report mailed", "to", len(to), "bytes", len(raw))

@@ -198,9 +198,9 @@ func collect(ctx context.Context, cfg Config, deps Deps, local Local, store *Sto
 	if err != nil {
 		switch {
 		case errors.Is(err, checkpoint.ErrLocked):
-			return exitcode.TempFail(fmt.Errorf("checkpoint: %w", err))
+			return fmt.Errorf("checkpoint: %w", err)
 		case errors.Is(err, checkpoint.ErrCorrupt):
-			return exitcode.Data(fmt.Errorf("%w (run weekly-report --reset-state to start over)", err))
+			return fmt.Errorf("%w (run weekly-report --reset-state to start over)", err)
 		}
 		return err
 	}

@@ -695,11 +695,9 @@ func writeIfChanged(p string, data []byte) error {
 
 func classifyFetch(err error) error {
 	switch {
-	case errors.Is(err, context.Canceled):
-		return err
-	case errors.Is(err, fetch.ErrBadData):
-		return exitcode.Data(err)
-	case errors.Is(err, fetch.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.Canceled), errors.Is(err, fetch.ErrBadData), errors.Is(err, fetch.ErrUnavailable):
+		return err // cli.ExitCode: 130, 65, 75
+	case errors.Is(err, context.DeadlineExceeded):
 		return exitcode.TempFail(err)
 	}
 	return err
@@ -741,15 +739,12 @@ func (e *cleanedError) Unwrap() error { return e.err }
 // leftovers of a killed run; update and rollback both start here.
 func (r *run) lockState() (unlock func() error, err error) {
 	if err := atomicfile.PrivateDir(r.cfg.StateDir); err != nil {
-		if errors.Is(err, atomicfile.ErrUnsafeDir) {
-			return nil, exitcode.Usage(err)
-		}
-		return nil, err
+		return nil, err // atomicfile.ErrUnsafeDir: cli.ExitCode makes it 2
 	}
 	lock, err := checkpoint.TryLock(filepath.Join(r.cfg.StateDir, "rules-update.lock"))
 	if err != nil {
 		if errors.Is(err, checkpoint.ErrLocked) {
-			return nil, exitcode.TempFail(fmt.Errorf("another rules-update is running: %w", err))
+			return nil, fmt.Errorf("another rules-update is running: %w", err)
 		}
 		return nil, err
 	}

@@ -164,9 +164,9 @@ func Run(ctx context.Context, cfg Config, deps Deps) (res *Result, err error) {
 	if err != nil {
 		switch {
 		case errors.Is(err, checkpoint.ErrLocked):
-			return nil, exitcode.TempFail(fmt.Errorf("checkpoint: %w", err))
+			return nil, fmt.Errorf("checkpoint: %w", err)
 		case errors.Is(err, checkpoint.ErrCorrupt):
-			return nil, exitcode.Data(fmt.Errorf("%w (run eve-ship --reset-state to start over)", err))
+			return nil, fmt.Errorf("%w (run eve-ship --reset-state to start over)", err)
 		}
 		return nil, err
 	}

@@ -194,9 +194,9 @@ func openSession(ctx context.Context, cfg Config, readOnly bool, deps Deps) (*ch
 	if err != nil {
 		switch {
 		case errors.Is(err, checkpoint.ErrLocked):
-			return nil, exitcode.TempFail(fmt.Errorf("checkpoint: %w", err))
+			return nil, fmt.Errorf("checkpoint: %w", err)
 		case errors.Is(err, checkpoint.ErrCorrupt):
-			return nil, exitcode.Data(fmt.Errorf("%w (run telemetry-send --reset-state to start over)", err))
+			return nil, fmt.Errorf("%w (run telemetry-send --reset-state to start over)", err)
 		}
 		return nil, err
 	}
