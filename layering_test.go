@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -13,23 +14,39 @@ import (
 
 const module = "github.com/suricron/suricron/"
 
+// commandModels are the domains that hold their command's kong model in
+// command.go (flags, Run(ctx, *cli.Env), the mapping onto Config and Deps):
+// the command floor, above internal/cli.
+var commandModels = []string{"internal/rules", "internal/telemetry", "internal/ship", "internal/digest", "internal/report"}
+
 // mayImportCLI are the packages allowed to import internal/cli: the
-// commands' mains, the domains that hold their command's kong model
-// (rules, telemetry, ship: Run(ctx, *cli.Env)), and the developer trees.
+// commands' mains, the command models and the developer trees.
 func mayImportCLI(pkg string) bool {
 	switch {
 	case strings.HasPrefix(pkg, "cmd/"), strings.HasPrefix(pkg, "bench/"), strings.HasPrefix(pkg, "tools/"), strings.HasPrefix(pkg, "test/"):
 		return true
-	case pkg == "internal/rules", pkg == "internal/telemetry", pkg == "internal/ship":
-		return true
 	}
-	return false
+	return slices.Contains(commandModels, pkg)
+}
+
+// commandFloor: the command models and what builds on them (fleet: the
+// --source clickhouse source, on report and ship).
+func commandFloor(pkg string) bool {
+	return slices.Contains(commandModels, pkg) || pkg == "internal/fleet"
+}
+
+// belowCLI: the shared machinery and the leaves, every internal package
+// that is neither internal/cli nor on the command floor. internal/cli's
+// table classifies their errors, so it imports them; they never import it
+// or anything above it.
+func belowCLI(pkg string) bool {
+	return strings.HasPrefix(pkg, "internal/") && pkg != "internal/cli" && !commandFloor(pkg)
 }
 
 // cmdDomains: what each cmd/ main may import besides internal/cli.
 var cmdDomains = map[string][]string{
-	"cmd/alert-digest":   {"internal/digest", "internal/mail"},
-	"cmd/weekly-report":  {"internal/report", "internal/mail", "internal/fleet", "internal/ship"}, // fleet: --source clickhouse, ship: its server flags
+	"cmd/alert-digest":   {"internal/digest"},
+	"cmd/weekly-report":  {"internal/report", "internal/fleet"}, // fleet: the --source clickhouse source
 	"cmd/rules-update":   {"internal/rules"},
 	"cmd/telemetry-send": {"internal/telemetry"},
 	"cmd/dump-data":      {"internal/telemetry"},
@@ -79,7 +96,9 @@ func layeringViolations(graph map[string][]string) []string {
 		for _, imp := range imps {
 			switch {
 			case imp == "internal/cli" && !mayImportCLI(pkg):
-				v = append(v, pkg+" imports internal/cli: only cmd/ and the command models (rules, telemetry, ship) may")
+				v = append(v, pkg+" imports internal/cli: only cmd/ and the command models ("+strings.Join(commandModels, ", ")+") may")
+			case belowCLI(pkg) && commandFloor(imp), pkg == "internal/cli" && commandFloor(imp):
+				v = append(v, pkg+" imports "+imp+": the command floor builds on internal/cli and the machinery below it, never the other way")
 			case strings.HasPrefix(pkg, "internal/") && (strings.HasPrefix(imp, "cmd/") || strings.HasPrefix(imp, "tools/") || strings.HasPrefix(imp, "test/") || strings.HasPrefix(imp, "bench/")):
 				v = append(v, pkg+" imports "+imp+": internal/ never imports the outer trees")
 			case isLeaf[pkg]:
@@ -147,6 +166,9 @@ func TestLayeringRules(t *testing.T) {
 		"internal/checkpoint": {"internal/cli"},
 		"internal/mail":       {"internal/cli"},
 		"internal/exitcode":   {"internal/redact"},
+		"internal/notify":     {"internal/report"},
+		"internal/cli":        {"internal/digest", "internal/checkpoint"},
+		"internal/fleet":      {"internal/report", "internal/ship"},
 	}
 	got := strings.Join(layeringViolations(graph), "\n")
 	for _, want := range []string{
@@ -157,12 +179,14 @@ func TestLayeringRules(t *testing.T) {
 		"internal/mail imports internal/cli",
 		"internal/checkpoint imports internal/cli",
 		"internal/exitcode imports internal/redact: a leaf",
+		"internal/notify imports internal/report: the command floor",
+		"internal/cli imports internal/digest: the command floor",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in\n%s", want, got)
 		}
 	}
-	for _, not := range []string{"internal/rules imports", "cmd/alert-digest imports internal/digest"} {
+	for _, not := range []string{"internal/rules imports", "cmd/alert-digest imports internal/digest", "internal/fleet imports", "internal/cli imports internal/checkpoint"} {
 		if strings.Contains(got, not) {
 			t.Errorf("wrongly reported %q in\n%s", not, got)
 		}

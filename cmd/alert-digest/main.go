@@ -4,45 +4,14 @@
 package main
 
 import (
-	"context"
 	"os"
 
 	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/digest"
-	"github.com/suricron/suricron/internal/mail"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
-
-type command struct {
-	cli.Common
-	cli.Service
-
-	mail.Options
-	digest.Delivery
-
-	MinSeverity  int     `help:"Only alerts at least this severe: 1 (high) to 3 (low); 0 = all." default:"0" placeholder:"N"`
-	SID          []int64 `name:"sid" help:"Only these signature ids (repeatable)." placeholder:"N"`
-	ExcludeSID   []int64 `name:"exclude-sid" help:"Leave out these signature ids (repeatable)." placeholder:"N"`
-	Match        string  `help:"Only alerts whose signature matches this regular expression (RE2)." placeholder:"REGEX"`
-	SuppressFile string  `help:"Suppress file: lines 'SID [ADDR|CIDR|src=…|dst=…] [until=YYYY-MM-DD]'." placeholder:"FILE"`
-	MaxGroups    int     `help:"Signature sections in the mail; every other signature is still listed by name and count." default:"100" placeholder:"N"`
-	LinkTemplate string  `help:"Per-group link, e.g. a Kibana or EveBox URL with {flow_id} {sid} {src} {dst} {from} {to} {from_ms} {to_ms} (a ±60 min window)." placeholder:"URL"`
-	RulesReport  string  `help:"rules-update's JSON report (--report-format json): alerts of the rules it added or changed are marked 'fresh rule'. Default STATE_DIR/rules-update.report.json; a missing file marks nothing." placeholder:"FILE"`
-	DryRun       bool    `help:"Print the message on stdout exactly as it would be sent; send nothing, keep the state."`
-	Start        string  `help:"Where a first run (no state yet) begins: end (only new alerts), beginning (of the live file), all (rotated files too)." default:"end" enum:"end,beginning,all"`
-	ResetState   bool    `help:"Discard the saved position (even a corrupt one) and start per --start."`
-}
-
-func (c *command) Run(ctx context.Context, env *cli.Env) error {
-	return digest.Run(ctx, digest.Config{
-		Eve: c.Eve, Rotated: c.Rotated, StateDir: c.StateDir, Start: c.Start, ResetState: c.ResetState, DryRun: c.DryRun,
-		MinSeverity: c.MinSeverity, SIDs: c.SID, ExcludeSIDs: c.ExcludeSID, Match: c.Match,
-		SuppressFile: c.SuppressFile, MaxGroups: c.MaxGroups, LinkTemplate: c.LinkTemplate, RulesReport: c.RulesReport,
-		Mail: c.Options, MaxLineBytes: c.MaxLineBytes, Deliver: c.Delivery,
-	}, digest.Deps{Stdout: env.Stdout, Logger: env.Logger, Metrics: env.Metrics})
-}
 
 func main() {
 	os.Exit(cli.Main(cli.Options{
@@ -51,5 +20,5 @@ func main() {
 		Description: "Mail a digest of the Suricata alerts that are new since the last run. Exit codes: 0 ok or nothing new, 1 failure, 2 usage or config, 65 corrupt state, 75 lock busy or mail server unreachable (the next run resends), 130 interrupted.",
 		Version:     version,
 		Args:        os.Args[1:],
-	}, &command{}))
+	}, digest.NewCommand()))
 }

@@ -20,5 +20,5 @@ func main() {
 		Description: "Print the alerts telemetry-send would upload next (-p: masked, byte for byte), or those of the last -t SECONDS. Never writes state or uses the network. Exit codes: 0 ok, 1 failure, 2 usage or missing SID list, 65 corrupt state.",
 		Version:     version,
 		Args:        os.Args[1:],
-	}, &telemetry.DumpCommand{}))
+	}, telemetry.NewDumpCommand()))
 }

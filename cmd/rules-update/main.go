@@ -29,5 +29,5 @@ func main() {
 		Description: "Download, filter, test and install Suricata rules. Exit codes: 0 ok or no change, 1 failure (test or reload), 2 usage, 65 rejected download or guard, 75 lock busy or source unreachable, 130 interrupted.",
 		Version:     version,
 		Args:        os.Args[1:],
-	}, &rules.Command{}))
+	}, rules.NewCommand()))
 }

@@ -60,7 +60,8 @@ type Deps struct {
 	Metrics  *metrics.Registry // --metrics-file; nil records nothing
 }
 
-func (d Deps) withDefaults() Deps {
+// defaults fills the Deps a caller left nil; every Run calls it first.
+func (d *Deps) defaults() {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -77,7 +78,6 @@ func (d Deps) withDefaults() Deps {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	return d
 }
 
 // settings is Config checked and compiled.

@@ -44,7 +44,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 }
 
 func run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
-	deps = deps.withDefaults()
+	deps.defaults()
 	log := deps.Logger
 	now := deps.Now()
 	set, err := cfg.compile(now, deps.Hostname, log)

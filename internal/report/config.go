@@ -80,6 +80,19 @@ type Deps struct {
 	writeState func(path string, data []byte) error
 }
 
+// defaults fills the Deps a caller left nil; Run calls it first.
+func (d *Deps) defaults() {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Stdout == nil {
+		d.Stdout = os.Stdout
+	}
+}
+
 // ParsePorts parses an --expected-ports list: "tcp/443", "udp/53" or "53"
 // (both), comma or space separated.
 func ParsePorts(s string) (PortSet, error) {

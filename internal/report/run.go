@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -23,15 +22,7 @@ import (
 // Run is one weekly-report invocation: collect (state mode) or scan (ad
 // hoc), then render the period and print, write or mail it.
 func Run(ctx context.Context, cfg Config, deps Deps) error {
-	if deps.Now == nil {
-		deps.Now = time.Now
-	}
-	if deps.Logger == nil {
-		deps.Logger = slog.New(slog.DiscardHandler)
-	}
-	if deps.Stdout == nil {
-		deps.Stdout = os.Stdout
-	}
+	deps.defaults()
 	if cfg.Location == nil {
 		cfg.Location = time.Local
 	}

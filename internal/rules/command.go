@@ -101,3 +101,7 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 	}
 	return Run(ctx, cfg, deps)
 }
+
+// NewCommand returns rules-update's kong model for cli.Main (every
+// cmd/X/main.go passes its package's NewCommand).
+func NewCommand() *Command { return &Command{} }

@@ -114,8 +114,9 @@ func (r *run) keepInstalled() error {
 // keeps the last update's fingerprint and sources, so later runs leave the
 // rollback in place until upstream or the config changes.
 func Rollback(ctx context.Context, cfg Config, deps Deps, to int) (err error) {
+	deps.defaults()
 	r := &run{cfg: cfg, deps: deps, log: deps.Logger}
-	r.defaults()
+	r.scrubber()
 	defer func() { err = cleanError(r.secrets.Error(err)) }()
 	if cfg.Output == "" {
 		return exitcode.Usagef("--output is empty")
@@ -184,20 +185,8 @@ func Rollback(ctx context.Context, cfg Config, deps Deps, to int) (err error) {
 	return nil
 }
 
-// defaults fills the Deps a caller left nil.
-func (r *run) defaults() {
-	if r.log == nil {
-		r.log = deps0Logger()
-	}
-	if r.deps.Now == nil {
-		r.deps.Now = timeNow
-	}
-	if r.deps.Stdout == nil {
-		r.deps.Stdout = io.Discard
-	}
-	if r.deps.Shell == nil {
-		r.deps.Shell = shell
-	}
+// scrubber sets up the run's one secret scrubber.
+func (r *run) scrubber() {
 	r.secrets = &redact.Secrets{}
 	r.secrets.Add(r.cfg.Oinkcode, "<oinkcode>")
 	r.redact = r.secrets.String

@@ -90,6 +90,26 @@ type Deps struct {
 	Rename func(oldpath, newpath string) error
 }
 
+// defaults fills the Deps a caller left nil; Run and Rollback call it
+// first.
+func (d *Deps) defaults() {
+	if d.Logger == nil {
+		d.Logger = deps0Logger()
+	}
+	if d.Now == nil {
+		d.Now = timeNow
+	}
+	if d.Stdout == nil {
+		d.Stdout = io.Discard
+	}
+	if d.Shell == nil {
+		d.Shell = shell
+	}
+	if d.HTTP == nil {
+		d.HTTP = &http.Client{Timeout: 2 * time.Minute}
+	}
+}
+
 // DefaultSuricataVersion is assumed when no suricata binary is found, as
 // suricata-update 1.3 does.
 const DefaultSuricataVersion = "6.0.0"
@@ -139,11 +159,9 @@ type run struct {
 // configuration, 65 for a rejected download or guard, 75 when the lock is
 // busy or a source is unreachable, 1 for a failed test or reload.
 func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
+	deps.defaults()
 	r := &run{cfg: cfg, deps: deps, log: deps.Logger}
-	r.defaults()
-	if r.deps.HTTP == nil {
-		r.deps.HTTP = &http.Client{Timeout: 2 * time.Minute}
-	}
+	r.scrubber()
 	defer func() {
 		// Errors reach stderr and cron mail: no secret, and no raw control
 		// or bidi character from a rule or a command's output.

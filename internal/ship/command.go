@@ -65,7 +65,7 @@ func (s *shipCmd) Run(ctx context.Context, env *cli.Env) error {
 	cfg := c.config()
 	cfg.Eve, cfg.StateDir, cfg.Rotated, cfg.Start, cfg.ResetState = c.Eve, c.StateDir, c.Rotated, c.Start, c.ResetState
 	cfg.EventTypes, cfg.Sensor, cfg.BatchLines, cfg.BatchBytes = c.EventTypes, c.Sensor, c.BatchLines, c.BatchBytes
-	_, err := Run(ctx, cfg, Deps{Log: env.Logger, Metrics: env.Metrics})
+	_, err := Run(ctx, cfg, Deps{Logger: env.Logger, Metrics: env.Metrics})
 	return err
 }
 
@@ -93,7 +93,7 @@ func (s *schemaCmd) Run(ctx context.Context, env *cli.Env) error {
 	for _, u := range urls {
 		cfg := c.config()
 		cfg.URL = u
-		client, secrets, err := NewClient(cfg, Deps{Log: env.Logger})
+		client, secrets, err := NewClient(cfg, Deps{Logger: env.Logger})
 		if err != nil {
 			return secrets.Error(err)
 		}

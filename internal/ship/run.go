@@ -50,16 +50,17 @@ type Config struct {
 // Deps are the side effects, injected for in-process tests.
 type Deps struct {
 	HTTP     *http.Client
-	Log      *slog.Logger
+	Logger   *slog.Logger
 	Sleep    func(context.Context, time.Duration) error
 	Now      func() time.Time
 	Hostname func() (string, error)
 	Metrics  *metrics.Registry
 }
 
-func (d *Deps) fill() {
-	if d.Log == nil {
-		d.Log = slog.New(slog.DiscardHandler)
+// defaults fills the Deps a caller left nil; every Run calls it first.
+func (d *Deps) defaults() {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	if d.Sleep == nil {
 		d.Sleep = sleep.For
@@ -104,7 +105,7 @@ func insertSettings() url.Values {
 // NewClient builds the ClickHouse client of cfg, reading the password
 // file. The returned Secrets scrub the password from any error.
 func NewClient(cfg Config, deps Deps) (*Client, *redact.Secrets, error) {
-	deps.fill()
+	deps.defaults()
 	secrets := redact.New()
 	var password string
 	if cfg.PasswordFile != "" {
@@ -137,7 +138,7 @@ func NewClient(cfg Config, deps Deps) (*Client, *redact.Secrets, error) {
 
 // Run ships the new records since the checkpoint.
 func Run(ctx context.Context, cfg Config, deps Deps) (res *Result, err error) {
-	deps.fill()
+	deps.defaults()
 	if cfg.BatchLines < 1 || cfg.BatchBytes < 1 {
 		return nil, exitcode.Usagef("--batch-lines and --batch-bytes must be positive")
 	}
@@ -159,7 +160,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) (res *Result, err error) {
 
 	sess, err := checkpoint.Open(ctx, checkpoint.Config{
 		Consumer: Consumer, Live: cfg.Eve, Rotated: cfg.Rotated, StateDir: cfg.StateDir, Start: cfg.Start,
-		Reset: cfg.ResetState, Logger: deps.Log, Now: deps.Now,
+		Reset: cfg.ResetState, Logger: deps.Logger, Now: deps.Now,
 	})
 	if err != nil {
 		switch {
@@ -212,7 +213,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) (res *Result, err error) {
 			return s.res, s.classify(ctx, err)
 		}
 	}
-	deps.Log.Info("shipped", "sensor", sensor, "lines", s.res.Lines, "alerts", s.res.Rows[TableAlerts],
+	deps.Logger.Info("shipped", "sensor", sensor, "lines", s.res.Lines, "alerts", s.res.Rows[TableAlerts],
 		"stats", s.res.Rows[TableStats], "events", s.res.Rows[TableEvents], "quarantined", s.res.Quarantined)
 	return s.res, nil
 }
@@ -378,7 +379,7 @@ func (s *shipper) quarantine(table, src, msg string, row, line []byte) error {
 	}
 	s.res.Quarantined++
 	s.quarN++
-	s.deps.Log.Warn("record quarantined", "source", src, "table", table, "err", msg, "file", s.quar.Name())
+	s.deps.Logger.Warn("record quarantined", "source", src, "table", table, "err", msg, "file", s.quar.Name())
 	return nil
 }
 

@@ -80,7 +80,7 @@ func NewSendCommand(version string) *SendCommand {
 }
 
 func (c *SendCommand) deps(env *cli.Env) Deps {
-	return Deps{Stdout: env.Stdout, Log: env.Logger, Metrics: env.Metrics}
+	return Deps{Stdout: env.Stdout, Logger: env.Logger, Metrics: env.Metrics}
 }
 
 type sendCmd struct{ root *SendCommand }
@@ -165,5 +165,8 @@ func (d *DumpCommand) Run(ctx context.Context, env *cli.Env) error {
 	return RunDump(ctx, DumpConfig{
 		Selection: d.selection(), Eve: d.Eve, Rotated: d.Rotated, StateDir: d.StateDir, Start: d.Start, MaxLineBytes: d.MaxLineBytes,
 		Parsed: d.Parsed, Pretty: d.Pretty, LogDir: d.Log, Window: time.Duration(d.Time) * time.Second, Limit: d.Limit,
-	}, Deps{Stdout: env.Stdout, Log: env.Logger})
+	}, Deps{Stdout: env.Stdout, Logger: env.Logger})
 }
+
+// NewDumpCommand returns dump-data's kong model for cli.Main.
+func NewDumpCommand() *DumpCommand { return &DumpCommand{} }

@@ -38,7 +38,7 @@ type DumpConfig struct {
 // window, the selected events of the last Window. Without Parsed it prints
 // the unmasked eve lines of the same selection.
 func RunDump(ctx context.Context, cfg DumpConfig, deps Deps) error {
-	deps.fill()
+	deps.defaults()
 	if cfg.Limit < 0 {
 		return exitcode.Usagef("-L/--limit must not be negative")
 	}
@@ -82,7 +82,7 @@ func RunDump(ctx context.Context, cfg DumpConfig, deps Deps) error {
 	// Streamed: each event is printed as it is read, never all held.
 	var col collected
 	var writeErr error
-	err = p.scan(ctx, sess, !cfg.Parsed, deps.Log, &col, func(it item) error {
+	err = p.scan(ctx, sess, !cfg.Parsed, deps.Logger, &col, func(it item) error {
 		if limited() {
 			return checkpoint.ErrStop
 		}

@@ -67,7 +67,7 @@ func notFound(err error) string {
 
 // RunHeartbeat posts sensor health to /api/v1/telemetry.
 func RunHeartbeat(ctx context.Context, cfg HeartbeatConfig, deps Deps) (err error) {
-	deps.fill()
+	deps.defaults()
 	if err := checkEndpoint(cfg.Endpoint, cfg.AllowPlainHTTP); err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func RunHeartbeat(ctx context.Context, cfg HeartbeatConfig, deps Deps) (err erro
 		client = NewHTTPClient(cfg.Timeout, 1)
 	}
 	up := &Uploader{Client: client, Token: token, Retry: cfg.Retry, UserAgent: "suricron/" + cfg.Version,
-		Sleep: deps.Sleep, Now: deps.Now, Log: deps.Log}
+		Sleep: deps.Sleep, Now: deps.Now, Log: deps.Logger}
 	url := strings.TrimRight(cfg.Endpoint, "/") + PathHeartbeat
 	b := bytes.TrimSuffix(body.Bytes(), []byte("\n"))
 	_, err = up.send(ctx, func() (*http.Request, error) {
@@ -131,15 +131,15 @@ func RunHeartbeat(ctx context.Context, cfg HeartbeatConfig, deps Deps) (err erro
 	if err != nil {
 		return classify(ctx, err)
 	}
-	deps.Log.Info("heartbeat sent")
+	deps.Logger.Info("heartbeat sent")
 	// The service's view of this sensor, so that cron mail shows a sensor
 	// about to be (or already) disabled; best effort, never a failure.
 	if si, err := fetchSensorInfo(ctx, cfg.Endpoint, token, cfg.Timeout, Retry{Attempts: 1}, cfg.Version, deps); err != nil {
-		deps.Log.Debug("sensor status not available", "err", redact.New(token).Error(err))
+		deps.Logger.Debug("sensor status not available", "err", redact.New(token).Error(err))
 	} else {
 		recordSensor(deps.Metrics, si, deps.Now())
 		for _, f := range si.Findings(deps.Now(), 7, 48*time.Hour) {
-			deps.Log.Warn("telemetry sensor status: "+f, "status", si.Status, "disable_date", printable.String(si.DisableDate))
+			deps.Logger.Warn("telemetry sensor status: "+f, "status", si.Status, "disable_date", printable.String(si.DisableDate))
 		}
 	}
 	return nil
@@ -336,7 +336,7 @@ type StatusConfig struct {
 // DISABLED with its timestamps. Any failure, or a status outside those
 // three, is an error.
 func RunStatus(ctx context.Context, cfg StatusConfig, deps Deps) (err error) {
-	deps.fill()
+	deps.defaults()
 	if err := checkEndpoint(cfg.Endpoint, cfg.AllowPlainHTTP); err != nil {
 		return err
 	}
@@ -376,7 +376,7 @@ func fetchSensorInfo(ctx context.Context, endpoint, token string, timeout time.D
 		client = NewHTTPClient(timeout, 1)
 	}
 	up := &Uploader{Client: client, Token: token, Retry: retry, UserAgent: "suricron/" + version,
-		Sleep: deps.Sleep, Now: deps.Now, Log: deps.Log}
+		Sleep: deps.Sleep, Now: deps.Now, Log: deps.Logger}
 	url := strings.TrimRight(endpoint, "/") + PathSensorInfo
 	body, err := up.send(ctx, func() (*http.Request, error) {
 		return http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

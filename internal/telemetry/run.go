@@ -99,18 +99,19 @@ type Deps struct {
 	Now        func() time.Time
 	HTTP       *http.Client
 	Stdout     io.Writer
-	Log        *slog.Logger
+	Logger     *slog.Logger
 	Sleep      func(ctx context.Context, d time.Duration) error
 	Interfaces func() ([]netip.Prefix, error)
 	Metrics    *metrics.Registry // --metrics-file; nil records nothing
 }
 
-func (d *Deps) fill() {
+// defaults fills the Deps a caller left nil; every Run calls it first.
+func (d *Deps) defaults() {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	if d.Log == nil {
-		d.Log = slog.New(slog.DiscardHandler)
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	if d.Sleep == nil {
 		d.Sleep = sleep.For

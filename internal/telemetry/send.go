@@ -24,8 +24,8 @@ func (p *pipeline) offSensorText(sec *redact.Secrets, err error) string {
 // checkpoint, select, mask, upload, and commit each batch once the server
 // acknowledged it.
 func Run(ctx context.Context, cfg Config, deps Deps) (err error) {
-	deps.fill()
-	log := deps.Log
+	deps.defaults()
+	log := deps.Logger
 	// Fail closed before touching state or network: token, then SIDs.
 	if cfg.TokenFile == "" {
 		return exitcode.Usagef("no token: set --token-file; nothing was sent")
@@ -188,7 +188,7 @@ func classify(ctx context.Context, err error) error {
 func openSession(ctx context.Context, cfg Config, readOnly bool, deps Deps) (*checkpoint.Session, error) {
 	sess, err := checkpoint.Open(ctx, checkpoint.Config{
 		Consumer: Consumer, Live: cfg.Eve, Rotated: cfg.Rotated, StateDir: cfg.StateDir, Start: cfg.Start,
-		Reset: cfg.ResetState && !readOnly, ReadOnly: readOnly, Logger: deps.Log, Now: deps.Now,
+		Reset: cfg.ResetState && !readOnly, ReadOnly: readOnly, Logger: deps.Logger, Now: deps.Now,
 		MaxLineBytes: cfg.MaxLineBytes, Metrics: deps.Metrics,
 	})
 	if err != nil {

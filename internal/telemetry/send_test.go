@@ -139,7 +139,7 @@ func testDeps(srv *faultServer, timeout time.Duration, sl *sleeps, logBuf *bytes
 	client.Timeout = timeout
 	return Deps{
 		HTTP:       client,
-		Log:        slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:     slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Interfaces: func() ([]netip.Prefix, error) { return nil, nil },
 		Sleep: func(ctx context.Context, d time.Duration) error {
 			sl.mu.Lock()
