@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -181,5 +182,27 @@ func FuzzEncodeDiff(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		sameAsOracle(t, local, in)
+	})
+}
+
+// FuzzReferParts: wherever the hand split of a referer answers, url.Parse
+// gives the same scheme, host and port.
+func FuzzReferParts(f *testing.F) {
+	for _, s := range []string{"https://www.example.com/x?y", "HTTP://Host_1.lan:8080", "http://a:/b", "http://a:1:2/", "http://[::1]:80/x",
+		"http://u@h/", "http:///x", "http://h#f%zz", "http://h/%zz", "ht+tp://h?q#f", "1http://h", "http://h\x7f", "http://h.:65536/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		scheme, host, port, ok := referFast(s)
+		if !ok {
+			return
+		}
+		u, err := url.Parse(s)
+		if err != nil {
+			t.Fatalf("referFast(%q) split it, url.Parse rejects it: %v", s, err)
+		}
+		if u.Scheme != scheme || u.Hostname() != host || u.Port() != port || u.Host == "" {
+			t.Fatalf("referFast(%q) = %q %q %q, url.Parse = %q %q %q (host %q)", s, scheme, host, port, u.Scheme, u.Hostname(), u.Port(), u.Host)
+		}
 	})
 }

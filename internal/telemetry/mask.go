@@ -426,6 +426,13 @@ func findLocal4(local Locality, first []part, b, c part, last []part) (span, boo
 // "0x0a.0x01.0x02.0x03"). A trailing dot is allowed. It returns every
 // address the host may mean (octal and decimal readings differ).
 func parseInetAton(h string) []netip.Addr {
+	// A byte no part can hold rejects a name ("example.com") before the
+	// split and its allocation: parts are digits, or hex digits after 0x.
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; !isHex(c) && c != '.' && c != 'x' && c != 'X' {
+			return nil
+		}
+	}
 	h = strings.TrimSuffix(h, ".")
 	labels := strings.Split(h, ".")
 	if len(labels) > 4 || h == "" {

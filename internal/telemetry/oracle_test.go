@@ -3,6 +3,9 @@ package telemetry
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/buger/jsonparser"
 
@@ -196,7 +199,7 @@ func (o *oracleEncoder) appendValue(dst, val []byte, vt jsonparser.ValueType, f 
 		}
 		return eve.AppendString(dst, scrubText(s, e.Local)), true, nil
 	case kRefer:
-		dst, ok := e.appendRefer(dst, s, st.serverLocal)
+		dst, ok := oracleAppendRefer(e, dst, s, st.serverLocal)
 		return dst, ok, nil
 	default:
 		return eve.AppendString(dst, scrubText(s, e.Local)), true, nil
@@ -221,4 +224,43 @@ func containsByte(b []byte, c byte) bool {
 		}
 	}
 	return false
+}
+
+// oracleAppendRefer is appendRefer as it was, on url.Parse alone; it keeps only scheme://host[:port] of a referer: its path and
+// query carry session tokens and internal paths. A local address host is
+// masked; a name is kept only when the server is external, as for hostname.
+func oracleAppendRefer(e *Encoder, dst []byte, s string, serverLocal bool) ([]byte, bool) {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.Scheme == "" {
+		return dst, false
+	}
+	host, port := u.Hostname(), u.Port()
+	if port != "" {
+		if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+			return dst, false
+		}
+	}
+	var h string
+	a, isLocal, numeric := hostAddr(e.Local, host)
+	switch {
+	case isLocal:
+		h = string(appendMaskedAddr(nil, a))
+		if a.Is6() && !a.Is4In6() {
+			h = "[" + h + "]"
+		}
+	case a.IsValid():
+		h = a.String()
+		if a.Is6() {
+			h = "[" + h + "]"
+		}
+	case numeric || serverLocal || !isHostname(host):
+		return dst, false
+	default:
+		h = scrubText(strings.ToLower(host), e.Local)
+	}
+	out := strings.ToLower(u.Scheme) + "://" + h
+	if port != "" {
+		out += ":" + port
+	}
+	return eve.AppendString(dst, out), true
 }
