@@ -197,8 +197,8 @@ func (e *Encoder) emitObject(dst []byte, s *scanner, items []found, serverLocal 
 		dst = append(dst, ':')
 		var ok bool
 		if it.typ == vObject {
-			dst, ok = e.emitObject(dst, s, items[k+1:k+1+it.sub], serverLocal)
-			k += it.sub
+			dst, ok = e.emitObject(dst, s, items[k+1:k+1+int(it.sub)], serverLocal)
+			k += int(it.sub)
 		} else {
 			dst, ok = e.emitValue(dst, s, it, serverLocal)
 		}
@@ -233,7 +233,7 @@ func (e *Encoder) emitValue(dst []byte, s *scanner, it *found, serverLocal bool)
 		dst = append(dst, raw...)
 		return append(dst, '"'), true
 	}
-	str := s.text(it.start, it.end, it.esc)
+	str := s.text(int(it.start), int(it.end), it.esc)
 	switch it.f.kind {
 	case kIP:
 		a, ok := parseAddrText(str)
@@ -327,7 +327,7 @@ func (e *Encoder) appendAddr(dst []byte, a netip.Addr) []byte {
 	if m, ok := localAddr(e.Local, a); ok {
 		dst = appendMaskedAddr(dst, m)
 	} else {
-		dst = append(dst, a.String()...)
+		dst = a.AppendTo(dst)
 	}
 	return append(dst, '"')
 }
