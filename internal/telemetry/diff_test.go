@@ -206,3 +206,31 @@ func FuzzReferParts(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAddrEnds: addrEnds never rules out a substring that netip.ParseAddr
+// accepts, so skipping the others cannot change what scrubText masks.
+func FuzzAddrEnds(f *testing.F) {
+	for _, s := range []string{"8a:9c:1f:00:de:ad:be:ef:01:23:45:67:89:ab:cd:ef:10:32:54:76", "::ffff:10.1.2.3", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:1.2.3.4",
+		"::", "a::", "::1.2.3.4.5", "fe80::1:2:3:4:5:6:7", "1::2:3:4:5:6:7:8", ":1::2", "1.2.3.4", "001.002.003.004", "12345::1", "1:::2"} {
+		f.Add(s)
+	}
+	const alphabet = "0123456789abcdefABCDEF:."
+	f.Fuzz(func(t *testing.T, in string) {
+		// v6Spans only hands addrEnds runs of hex digits, colons and dots.
+		b := []byte(in)
+		for i, c := range b {
+			if strings.IndexByte(alphabet, c) < 0 {
+				b[i] = alphabet[int(c)%len(alphabet)]
+			}
+		}
+		run := string(b)
+		for st := 0; st < len(run); st++ {
+			bits := addrEnds(run, st)
+			for end := st + 2; end <= len(run) && end <= st+45; end++ {
+				if _, err := netip.ParseAddr(run[st:end]); err == nil && bits&(1<<uint(end-st)) == 0 {
+					t.Fatalf("addrEnds(%q, %d) rules out %q, which parses", run, st, run[st:end])
+				}
+			}
+		}
+	})
+}
