@@ -234,3 +234,22 @@ func FuzzAddrEnds(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseAddrText: the character check in front of netip.ParseAddr
+// turns away only texts ParseAddr rejects too.
+func FuzzParseAddrText(f *testing.F) {
+	for _, s := range []string{"10.0.0.1", " [fe80::1%eth0] ", "fe80::1%zone with spaces", "::ffff:1.2.3.4", "www.example.com", "1.2.3.4x", "[]", "%", "FE80::A"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := strings.TrimSpace(s)
+		if len(want) > 2 && want[0] == '[' && want[len(want)-1] == ']' {
+			want = want[1 : len(want)-1]
+		}
+		wa, werr := netip.ParseAddr(want)
+		a, ok := parseAddrText(s)
+		if ok != (werr == nil) || ok && a != wa.WithZone("") {
+			t.Fatalf("parseAddrText(%q) = %v, %v; netip.ParseAddr: %v, %v", s, a, ok, wa, werr)
+		}
+	})
+}

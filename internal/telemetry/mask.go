@@ -89,6 +89,13 @@ func parseAddrText(s string) (netip.Addr, bool) {
 	if len(s) > 2 && s[0] == '[' && s[len(s)-1] == ']' {
 		s = s[1 : len(s)-1]
 	}
+	// Before any zone, an address is hex digits, colons and dots: a name
+	// ("www.example.com") is turned away without ParseAddr's error value.
+	for i := 0; i < len(s) && s[i] != '%'; i++ {
+		if c := s[i]; !isHex(c) && c != ':' && c != '.' {
+			return netip.Addr{}, false
+		}
+	}
 	a, err := netip.ParseAddr(s)
 	if err != nil {
 		return netip.Addr{}, false
