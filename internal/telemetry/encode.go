@@ -150,18 +150,28 @@ func (e *Encoder) Append(dst, line []byte) ([]byte, error) {
 // unknown server counts as local, so its names are dropped.
 func (e *Encoder) serverLocal(s *scanner) bool {
 	server := s.dst
-	if s.dir.ok && s.text(s.dir.start, s.dir.end, s.dir.esc) == "to_client" {
+	if s.dir.ok && s.is(s.dir, "to_client") {
 		server = s.src
 	}
 	if !server.ok {
 		return true
 	}
 	a, ok := parseAddrText(s.text(server.start, server.end, server.esc))
+	// The server's address field is written next: keep the parse.
+	s.server, s.serverAddr, s.serverAddrOK = server, a, ok
 	if !ok {
 		return true
 	}
 	_, local := localAddr(e.Local, a)
 	return local
+}
+
+// is compares a string the scan found with want, without copying it.
+func (s *scanner) is(sp strSpan, want string) bool {
+	if sp.esc {
+		return s.text(sp.start, sp.end, true) == want
+	}
+	return string(s.b[sp.start:sp.end]) == want
 }
 
 // text is the decoded content of a string the scan found valid.
@@ -233,14 +243,21 @@ func (e *Encoder) emitValue(dst []byte, s *scanner, it *found, serverLocal bool)
 		dst = append(dst, raw...)
 		return append(dst, '"'), true
 	}
-	str := s.text(int(it.start), int(it.end), it.esc)
-	switch it.f.kind {
-	case kIP:
-		a, ok := parseAddrText(str)
+	if it.f.kind == kIP {
+		var a netip.Addr
+		var ok bool
+		if s.server.ok && int(it.start) == s.server.start {
+			a, ok = s.serverAddr, s.serverAddrOK // the same bytes serverLocal parsed
+		} else {
+			a, ok = parseAddrText(s.text(int(it.start), int(it.end), it.esc))
+		}
 		if !ok {
 			return dst, false // an IP field we cannot parse cannot be judged: drop it
 		}
 		return e.appendAddr(dst, a), true
+	}
+	str := s.text(int(it.start), int(it.end), it.esc)
+	switch it.f.kind {
 	case kIPList:
 		return e.appendIPList(dst, str)
 	case kServerName:

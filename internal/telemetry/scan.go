@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"net/netip"
 
 	"github.com/buger/jsonparser"
 )
@@ -70,6 +71,11 @@ type scanner struct {
 	src, dst strSpan
 	dir      strSpan
 	keyBuf   [64]byte
+
+	// Set by Encoder.serverLocal: the server's address string and its parse.
+	server       strSpan
+	serverAddr   netip.Addr
+	serverAddrOK bool
 }
 
 var errSyntax = errors.New("syntax error")
