@@ -1,11 +1,14 @@
 package telemetry
 
 import (
+	"bufio"
 	"fmt"
 	"net/netip"
+	"os"
 	"testing"
 
 	"github.com/suricron/suricron/internal/homenet"
+	"github.com/suricron/suricron/internal/sharedtest"
 )
 
 // benchLines are realistic alerts (the shape bench/telemetry uses): local
@@ -43,5 +46,62 @@ func BenchmarkEncode(b *testing.B) {
 		n += int64(len(l))
 	}
 	b.SetBytes(n / int64(max(b.N, 1)))
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkEncodeReal is mask + serialise of the alerts of a real sensor
+// log (josevnz eve-2.json), as telemetry-send selects them.
+func BenchmarkEncodeReal(b *testing.B) {
+	local, err := homenet.NewSet(homenet.Options{HomeNet: "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := os.Open(sharedtest.Path(b, "eve", "josevnz", "eve-2.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	sel := Selector{All: true}
+	var lines [][]byte
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		if sel.Select(sc.Bytes()) {
+			lines = append(lines, append([]byte(nil), sc.Bytes()...))
+		}
+	}
+	if err := sc.Err(); err != nil || len(lines) == 0 {
+		b.Fatalf("read sample: %v (%d alerts)", err, len(lines))
+	}
+	enc := Encoder{Local: local}
+	var dst []byte
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if dst, err = enc.Append(dst[:0], lines[i%len(lines)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkEncodeOracle is the encoder before issue 17 (oracle_test.go) on
+// the same lines, for the ratio in one run: go test -bench 'Encode$|EncodeOracle' -cpu 1.
+func BenchmarkEncodeOracle(b *testing.B) {
+	local, err := homenet.NewSet(homenet.Options{HomeNet: "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]",
+		Interfaces: []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24")}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := benchLines(4096)
+	old := oracleEncoder{enc: Encoder{Local: local}}
+	var dst []byte
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if dst, err = old.Append(dst[:0], lines[i%len(lines)]); err != nil {
+			b.Fatal(err)
+		}
+	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }

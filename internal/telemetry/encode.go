@@ -1,11 +1,11 @@
 package telemetry
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,9 +32,10 @@ const (
 
 // field is one entry of an allow-list.
 type field struct {
-	name string
-	kind kind
-	sub  []field // for kObject
+	name   string
+	kind   kind
+	sub    []field // for kObject
+	quoted []byte  // name as a JSON string, filled by init
 }
 
 // Schema is the allow-list of what leaves the sensor, nested keys included.
@@ -94,6 +95,25 @@ var schema = []field{
 	}},
 }
 
+func init() {
+	if n := prepare(schema); n > maxItems {
+		panic(fmt.Sprintf("telemetry schema has %d fields, the scanner records at most %d", n, maxItems))
+	}
+}
+
+// prepare fills the quoted names and counts the fields of an allow-list,
+// nested ones included.
+func prepare(fields []field) int {
+	n := len(fields)
+	for i := range fields {
+		fields[i].quoted = eve.AppendString(nil, fields[i].name)
+		if fields[i].kind == kObject {
+			n += prepare(fields[i].sub)
+		}
+	}
+	return n
+}
+
 var endpointFields = []field{{name: "ip", kind: kIP}, {name: "port", kind: kNumber}}
 
 var ja3Fields = []field{{name: "hash", kind: kText}, {name: "string", kind: kText}}
@@ -108,66 +128,41 @@ type Encoder struct {
 // ErrInvalid reports a line that is not a JSON object.
 var ErrInvalid = errors.New("not a valid JSON object")
 
-// encState carries per-record facts that decide per-direction fields.
-type encState struct {
-	serverLocal bool
-	scratch     []byte
-}
-
 // Append appends the masked record (compact JSON, no newline, keys in eve's
-// order, no HTML escaping) to dst.
+// order, no HTML escaping) to dst. One scan of line validates it and finds
+// the allowed fields (scan.go); only their values are then decoded, masked
+// and written. An invalid line leaves dst as it was.
 func (e *Encoder) Append(dst, line []byte) ([]byte, error) {
-	if !json.Valid(line) {
+	var s scanner
+	s.b = line
+	if err := s.scanRecord(); err != nil {
 		return dst, ErrInvalid
 	}
-	if t := firstByte(line); t != '{' {
-		return dst, ErrInvalid
-	}
-	st := encState{serverLocal: e.serverLocal(line)}
-	start := len(dst)
-	dst, wrote, err := e.appendObject(dst, line, schema, &st)
-	if err != nil {
-		return dst[:start], err
-	}
+	serverLocal := e.serverLocal(&s)
+	// Callers that keep each body pass nil: one allocation of the usual
+	// size of a masked alert instead of append's doubling from 8 bytes.
+	dst = slices.Grow(dst, 512)
+	dst, wrote := e.emitObject(dst, &s, s.items[:s.n], serverLocal)
 	if !wrote {
 		dst = append(dst, '{', '}')
 	}
 	return dst, nil
 }
 
-func firstByte(b []byte) byte {
-	for _, c := range b {
-		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
-			return c
-		}
-	}
-	return 0
-}
-
 // serverLocal decides whether the application server of this record is
 // local. Suricata logs to_client alerts with the server as src_ip. An
 // unknown server counts as local, so its names are dropped.
-func (e *Encoder) serverLocal(line []byte) bool {
-	var src, dst, dir string
-	jsonparser.EachKey(line, func(idx int, v []byte, vt jsonparser.ValueType, err error) {
-		if err != nil || vt != jsonparser.String {
-			return
-		}
-		s, _ := jsonparser.ParseString(v)
-		switch idx {
-		case 0:
-			src = s
-		case 1:
-			dst = s
-		case 2:
-			dir = s
-		}
-	}, []string{"src_ip"}, []string{"dest_ip"}, []string{"direction"})
-	server := dst
-	if dir == "to_client" {
-		server = src
+func (e *Encoder) serverLocal(s *scanner) bool {
+	server := s.dst
+	if s.dir.ok && s.is(s.dir, "to_client") {
+		server = s.src
 	}
-	a, ok := parseAddrText(server)
+	if !server.ok {
+		return true
+	}
+	a, ok := parseAddrText(s.text(server.start, server.end, server.esc))
+	// The server's address field is written next: keep the parse.
+	s.server, s.serverAddr, s.serverAddrOK = server, a, ok
 	if !ok {
 		return true
 	}
@@ -175,168 +170,164 @@ func (e *Encoder) serverLocal(line []byte) bool {
 	return local
 }
 
-// appendObject writes the allowed fields of obj in input order; it reports
-// whether any field was written. Repeated keys keep the first occurrence.
-func (e *Encoder) appendObject(dst, obj []byte, fields []field, st *encState) ([]byte, bool, error) {
+// is compares a string the scan found with want, without copying it.
+func (s *scanner) is(sp strSpan, want string) bool {
+	if sp.esc {
+		return s.text(sp.start, sp.end, true) == want
+	}
+	return string(s.b[sp.start:sp.end]) == want
+}
+
+// text is the decoded content of a string the scan found valid.
+func (s *scanner) text(start, end int, esc bool) string {
+	raw := s.b[start:end]
+	if !esc {
+		return string(raw)
+	}
+	// Decoding a validated string cannot fail: jsonparser.Unescape only
+	// rejects malformed escapes, and lone surrogates become U+FFFD as in
+	// encoding/json.
+	out, err := jsonparser.Unescape(raw, nil)
+	if err != nil {
+		return ""
+	}
+	return string(out)
+}
+
+// emitObject writes the allowed fields of one object in input order (items
+// holds them, each object followed by its own); it reports whether any
+// field was written, since an object left empty is dropped.
+func (e *Encoder) emitObject(dst []byte, s *scanner, items []found, serverLocal bool) ([]byte, bool) {
 	start := len(dst)
 	dst = append(dst, '{')
-	var seen uint64 // allow-lists are shorter than 64 entries
 	n := 0
-	err := jsonparser.ObjectEach(obj, func(key, val []byte, vt jsonparser.ValueType, _ int) error {
-		i := lookup(fields, key)
-		if i < 0 || seen&(1<<uint(i)) != 0 {
-			return nil
-		}
-		seen |= 1 << uint(i)
+	for k := 0; k < len(items); k++ {
+		it := &items[k]
 		mark := len(dst)
 		if n > 0 {
 			dst = append(dst, ',')
 		}
-		dst = eve.AppendString(dst, fields[i].name)
+		dst = append(dst, it.f.quoted...)
 		dst = append(dst, ':')
 		var ok bool
-		var err error
-		dst, ok, err = e.appendValue(dst, val, vt, fields[i], st)
-		if err != nil {
-			return err
+		if it.typ == vObject {
+			dst, ok = e.emitObject(dst, s, items[k+1:k+1+int(it.sub)], serverLocal)
+			k += int(it.sub)
+		} else {
+			dst, ok = e.emitValue(dst, s, it, serverLocal)
 		}
 		if !ok {
 			dst = dst[:mark]
-			return nil
+			continue
 		}
 		n++
-		return nil
-	})
-	if err != nil {
-		return dst[:start], false, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	if n == 0 {
-		return dst[:start], false, nil
+		return dst[:start], false
 	}
-	return append(dst, '}'), true, nil
+	return append(dst, '}'), true
 }
 
-func lookup(fields []field, key []byte) int {
-	for i := range fields {
-		if fields[i].name == string(key) {
-			return i
-		}
-	}
-	return -1
-}
-
-// appendValue writes one value; ok=false drops the field.
-func (e *Encoder) appendValue(dst, val []byte, vt jsonparser.ValueType, f field, st *encState) ([]byte, bool, error) {
-	switch f.kind {
+// emitValue writes one recorded value; ok=false drops the field. The scan
+// recorded only values of the type their field takes.
+func (e *Encoder) emitValue(dst []byte, s *scanner, it *found, serverLocal bool) ([]byte, bool) {
+	raw := s.b[it.start:it.end]
+	switch it.f.kind {
 	case kNumber:
-		if vt != jsonparser.Number {
-			return dst, false, nil
-		}
-		return append(dst, val...), true, nil
+		return append(dst, raw...), true
 	case kNumbers:
-		if vt != jsonparser.Array {
-			return dst, false, nil
+		if !it.allNumbers {
+			return dst, false
 		}
-		mark := len(dst)
-		dst = append(dst, '[')
-		n, bad := 0, false
-		_, err := jsonparser.ArrayEach(val, func(v []byte, t jsonparser.ValueType, _ int, _ error) {
-			if t != jsonparser.Number {
-				bad = true
-				return
-			}
-			if n > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(dst, v...)
-			n++
-		})
-		if err != nil || bad {
-			return dst[:mark], false, nil
+		return appendNumbers(dst, raw), true
+	}
+	if it.f.kind == kText && !it.esc && plainText(raw) {
+		// Nothing to mask or escape: the bytes are their own output.
+		dst = append(dst, '"')
+		dst = append(dst, raw...)
+		return append(dst, '"'), true
+	}
+	if it.f.kind == kIP {
+		var a netip.Addr
+		var ok bool
+		if s.server.ok && int(it.start) == s.server.start {
+			a, ok = s.serverAddr, s.serverAddrOK // the same bytes serverLocal parsed
+		} else {
+			a, ok = parseAddrText(s.text(int(it.start), int(it.end), it.esc))
 		}
-		return append(dst, ']'), true, nil
-	case kObject:
-		if vt != jsonparser.Object {
-			return dst, false, nil
-		}
-		return e.appendObject(dst, val, f.sub, st)
-	}
-	if vt != jsonparser.String {
-		return dst, false, nil
-	}
-	s, err := e.unescape(val, st)
-	if err != nil {
-		return dst, false, nil
-	}
-	switch f.kind {
-	case kIP:
-		a, ok := parseAddrText(s)
 		if !ok {
-			return dst, false, nil // an IP field we cannot parse cannot be judged: drop it
+			return dst, false // an IP field we cannot parse cannot be judged: drop it
 		}
-		return e.appendAddr(dst, a), true, nil
+		return e.appendAddr(dst, a), true
+	}
+	str := s.text(int(it.start), int(it.end), it.esc)
+	switch it.f.kind {
 	case kIPList:
-		return e.appendIPList(dst, s)
+		return e.appendIPList(dst, str)
 	case kServerName:
-		a, isLocal, numeric := hostAddr(e.Local, s)
+		a, isLocal, numeric := hostAddr(e.Local, str)
 		switch {
 		case isLocal:
 			dst = append(dst, '"')
 			dst = appendMaskedAddr(dst, a)
-			return append(dst, '"'), true, nil
+			return append(dst, '"'), true
 		case a.IsValid():
-			return eve.AppendString(dst, a.String()), true, nil
-		case numeric || st.serverLocal:
+			return eve.AppendString(dst, a.String()), true
+		case numeric || serverLocal:
 			// A numeric-looking host that is no address cannot be judged.
-			return dst, false, nil
+			return dst, false
 		}
-		return eve.AppendString(dst, scrubText(s, e.Local)), true, nil
+		return eve.AppendString(dst, scrubText(str, e.Local)), true
 	case kTime:
-		if _, ok := parseEveTime(s); ok && isTimeText(s) {
-			return eve.AppendString(dst, s), true, nil
+		if _, ok := parseEveTime(str); ok && isTimeText(str) {
+			return eve.AppendString(dst, str), true
 		}
-		return eve.AppendString(dst, scrubText(s, e.Local)), true, nil
+		return eve.AppendString(dst, scrubText(str, e.Local)), true
 	case kServerText:
-		if st.serverLocal {
-			return dst, false, nil
+		if serverLocal {
+			return dst, false
 		}
-		return eve.AppendString(dst, scrubText(s, e.Local)), true, nil
+		return eve.AppendString(dst, scrubText(str, e.Local)), true
 	case kRefer:
-		return e.appendRefer(dst, s, st)
+		return e.appendRefer(dst, str, serverLocal)
 	default:
-		return eve.AppendString(dst, scrubText(s, e.Local)), true, nil
+		return eve.AppendString(dst, scrubText(str, e.Local)), true
 	}
 }
 
-func (e *Encoder) unescape(val []byte, st *encState) (string, error) {
-	if !containsByte(val, '\\') {
-		return string(val), nil
-	}
-	out, err := jsonparser.Unescape(val, st.scratch[:0])
-	if err != nil {
-		return "", err
-	}
-	return string(out), nil
-}
-
-func containsByte(b []byte, c byte) bool {
-	for _, x := range b {
-		if x == c {
-			return true
+// plainText reports whether unescaped string content is written as it is:
+// ASCII (no invalid UTF-8 to replace) without '.' or ':', the only bytes
+// an address can hide behind (scrubText leaves such text alone).
+func plainText(raw []byte) bool {
+	for _, c := range raw {
+		if c >= 0x80 || c == '.' || c == ':' {
+			return false
 		}
 	}
-	return false
+	return true
+}
+
+// appendNumbers writes a validated array of numbers without its whitespace.
+func appendNumbers(dst, raw []byte) []byte {
+	for _, c := range raw {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
 }
 
 // appendIPList masks each address of an X-Forwarded-For list; anything
 // that is not an address list is dropped whole.
-func (e *Encoder) appendIPList(dst []byte, s string) ([]byte, bool, error) {
+func (e *Encoder) appendIPList(dst []byte, s string) ([]byte, bool) {
 	parts := strings.Split(s, ",")
 	var b []byte
 	for i, p := range parts {
 		a, ok := parseAddrText(p)
 		if !ok {
-			return dst, false, nil
+			return dst, false
 		}
 		if i > 0 {
 			b = append(b, ", "...)
@@ -347,7 +338,7 @@ func (e *Encoder) appendIPList(dst []byte, s string) ([]byte, bool, error) {
 			b = append(b, a.String()...)
 		}
 	}
-	return eve.AppendString(dst, string(b)), true, nil
+	return eve.AppendString(dst, string(b)), true
 }
 
 // appendAddr writes an address field: masked when it is local or embeds a
@@ -357,7 +348,7 @@ func (e *Encoder) appendAddr(dst []byte, a netip.Addr) []byte {
 	if m, ok := localAddr(e.Local, a); ok {
 		dst = appendMaskedAddr(dst, m)
 	} else {
-		dst = append(dst, a.String()...)
+		dst = a.AppendTo(dst)
 	}
 	return append(dst, '"')
 }
@@ -377,15 +368,14 @@ func isTimeText(s string) bool {
 // appendRefer keeps only scheme://host[:port] of a referer: its path and
 // query carry session tokens and internal paths. A local address host is
 // masked; a name is kept only when the server is external, as for hostname.
-func (e *Encoder) appendRefer(dst []byte, s string, st *encState) ([]byte, bool, error) {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.Scheme == "" {
-		return dst, false, nil
+func (e *Encoder) appendRefer(dst []byte, s string, serverLocal bool) ([]byte, bool) {
+	scheme, host, port, ok := referParts(s)
+	if !ok {
+		return dst, false
 	}
-	host, port := u.Hostname(), u.Port()
 	if port != "" {
 		if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-			return dst, false, nil
+			return dst, false
 		}
 	}
 	var h string
@@ -401,16 +391,77 @@ func (e *Encoder) appendRefer(dst []byte, s string, st *encState) ([]byte, bool,
 		if a.Is6() {
 			h = "[" + h + "]"
 		}
-	case numeric || st.serverLocal || !isHostname(host):
-		return dst, false, nil
+	case numeric || serverLocal || !isHostname(host):
+		return dst, false
 	default:
 		h = scrubText(strings.ToLower(host), e.Local)
 	}
-	out := strings.ToLower(u.Scheme) + "://" + h
+	out := strings.ToLower(scheme) + "://" + h
 	if port != "" {
 		out += ":" + port
 	}
-	return eve.AppendString(dst, out), true, nil
+	return eve.AppendString(dst, out), true
+}
+
+// referParts splits a referer as url.Parse reads it: scheme, host without
+// port, port; ok is false where url.Parse fails or finds no scheme or host.
+// The common shape is split by hand (url.Parse was a fifth of the encoder's
+// time): a letter-led scheme, "://", a host of letters, digits, '.', '-'
+// and '_' with an optional ":digits", then anything without control bytes
+// or '%', in which url.Parse finds nothing to reject. Everything else goes
+// to url.Parse itself. FuzzReferParts holds the two to the same answers.
+func referParts(s string) (scheme, host, port string, ok bool) {
+	if scheme, host, port, ok := referFast(s); ok {
+		return scheme, host, port, true
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.Scheme == "" {
+		return "", "", "", false
+	}
+	return u.Scheme, u.Hostname(), u.Port(), true
+}
+
+// referFast is referParts' hand-split path; ok=false means "ask url.Parse",
+// not "invalid".
+func referFast(s string) (scheme, host, port string, ok bool) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || c == '%' {
+			return "", "", "", false
+		}
+	}
+	i := 0
+	for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z' ||
+		i > 0 && (isDigit(s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.')) {
+		i++
+	}
+	if i == 0 || !strings.HasPrefix(s[i:], "://") {
+		return "", "", "", false
+	}
+	scheme = strings.ToLower(s[:i])
+	rest := s[i+3:]
+	end := 0
+	for end < len(rest) && rest[end] != '/' && rest[end] != '?' && rest[end] != '#' {
+		end++
+	}
+	auth := rest[:end]
+	h := auth
+	if c := strings.IndexByte(auth, ':'); c >= 0 {
+		h, port = auth[:c], auth[c+1:]
+		for k := 0; k < len(port); k++ {
+			if !isDigit(port[k]) {
+				return "", "", "", false
+			}
+		}
+	}
+	if h == "" {
+		return "", "", "", false
+	}
+	for k := 0; k < len(h); k++ {
+		if c := h[k]; !isAlnum(c) && c != '.' && c != '-' && c != '_' {
+			return "", "", "", false
+		}
+	}
+	return scheme, h, port, true
 }
 
 // isHostname accepts DNS-like names only, so a mangled URL cannot smuggle

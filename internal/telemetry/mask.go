@@ -89,6 +89,13 @@ func parseAddrText(s string) (netip.Addr, bool) {
 	if len(s) > 2 && s[0] == '[' && s[len(s)-1] == ']' {
 		s = s[1 : len(s)-1]
 	}
+	// Before any zone, an address is hex digits, colons and dots: a name
+	// ("www.example.com") is turned away without ParseAddr's error value.
+	for i := 0; i < len(s) && s[i] != '%'; i++ {
+		if c := s[i]; !isHex(c) && c != ':' && c != '.' {
+			return netip.Addr{}, false
+		}
+	}
 	a, err := netip.ParseAddr(s)
 	if err != nil {
 		return netip.Addr{}, false
@@ -211,9 +218,16 @@ func v6Spans(s string, local Locality, spans []span) []span {
 			if st > first && run[st] != ':' && run[st-1] != ':' && run[st-1] != '.' {
 				continue
 			}
-			// No address text is longer than 45 bytes.
+			// No address text is longer than 45 bytes. Only the ends
+			// addrEnds lets through can parse: a colon run that is no
+			// address (a certificate fingerprint "8a:9c:…", 59 bytes) would
+			// otherwise cost some 1,800 failed parses.
+			ends := addrEnds(run, st)
 			for end := min(len(run), st+45); end > st+1; end-- {
 				if end < len(run) && run[end] != ':' && run[end] != '.' && !isHex(run[end]) {
+					continue
+				}
+				if ends&(1<<uint(end-st)) == 0 {
 					continue
 				}
 				a, err := netip.ParseAddr(run[st:end])
@@ -228,6 +242,83 @@ func v6Spans(s string, local Locality, spans []span) []span {
 		}
 	}
 	return spans
+}
+
+// addrEnds returns a bit set: bit k is set when run[st:st+k] (k ≤ 45) may
+// be an address text netip.ParseAddr accepts. It only rules out what the
+// address grammar cannot hold, so it never hides an address (FuzzAddrEnds
+// checks it against ParseAddr): a hex group of more than four digits, a
+// second "::", a lone leading colon, a colon after a dotted part, more than
+// three dots; and at the end, a lone trailing colon, a dotted part without
+// three dots, or other than eight groups without "::" (more with it). run
+// holds only hex digits, colons and dots.
+func addrEnds(run string, st int) uint64 {
+	var bits uint64
+	groups, cur, dots, colons := 0, 0, 0, 0
+	ellipsis, prevColon := false, false
+	for p := st; p < len(run) && p < st+45; p++ {
+		c := run[p]
+		if c == ':' {
+			colons++
+			if prevColon {
+				if ellipsis {
+					return bits // ":::" or a second "::"
+				}
+				ellipsis = true
+			} else {
+				if dots > 0 {
+					return bits // the dotted part ends an address
+				}
+				if cur > 0 {
+					groups++
+				}
+				cur = 0
+			}
+			prevColon = true
+		} else {
+			if p == st+1 && run[st] == ':' {
+				return bits // one leading colon
+			}
+			if c == '.' {
+				dots++
+				if dots > 3 {
+					return bits
+				}
+			}
+			cur++
+			if dots == 0 && cur > 4 || cur > 15 {
+				return bits
+			}
+			prevColon = false
+		}
+		if possibleAddr(run, st, p+1, groups, cur, dots, colons, ellipsis, prevColon) {
+			bits |= 1 << uint(p+1-st)
+		}
+	}
+	return bits
+}
+
+// possibleAddr judges the end of addrEnds' prefix run[st:end].
+func possibleAddr(run string, st, end, groups, cur, dots, colons int, ellipsis, prevColon bool) bool {
+	if colons == 0 {
+		return dots == 3 // IPv4: four parts
+	}
+	if prevColon {
+		return end-st >= 2 && run[end-2] == ':' // "…::" ends an address, a lone ':' does not
+	}
+	n := groups
+	switch dots {
+	case 0:
+		n++
+	case 3:
+		n += 2 // a dotted IPv4 tail fills two groups
+	default:
+		return false
+	}
+	if ellipsis {
+		return n <= 8
+	}
+	return n == 8
 }
 
 // dottedTail is the IPv4 written in dotted form at the end of an IPv6
@@ -426,6 +517,13 @@ func findLocal4(local Locality, first []part, b, c part, last []part) (span, boo
 // "0x0a.0x01.0x02.0x03"). A trailing dot is allowed. It returns every
 // address the host may mean (octal and decimal readings differ).
 func parseInetAton(h string) []netip.Addr {
+	// A byte no part can hold rejects a name ("example.com") before the
+	// split and its allocation: parts are digits, or hex digits after 0x.
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; !isHex(c) && c != '.' && c != 'x' && c != 'X' {
+			return nil
+		}
+	}
 	h = strings.TrimSuffix(h, ".")
 	labels := strings.Split(h, ".")
 	if len(labels) > 4 || h == "" {
