@@ -65,7 +65,10 @@ type sigAgg struct {
 	context [len(contextFields)]spaceSaving[string, struct{}]
 }
 
-// aggregator folds alerts into per-signature summaries.
+// aggregator folds alerts into per-signature summaries. The digest runs
+// one per shard (see pipeline.go): each signature belongs to exactly one
+// shard, which sees its alerts in file order, so the summaries do not
+// depend on how the work was split. The global limits are per shard.
 type aggregator struct {
 	sigs      map[sigKey]*sigAgg
 	order     []*sigAgg
@@ -73,44 +76,63 @@ type aggregator struct {
 	pairSlots int // pair counters granted to all signatures
 	alerts    int64
 	bySev     [4]int64 // other, high, medium, low
+	scratch   []byte   // http hostname+url
+	// Limits of this aggregator (the package limits over the shards).
+	maxSigs, maxDistinct, maxPairSlots int
 }
 
-func newAggregator() *aggregator {
-	return &aggregator{sigs: map[sigKey]*sigAgg{}}
+func newAggregator() *aggregator { return newShardAggregator(1) }
+
+// newShardAggregator is one of n shards: each gets 1/n of the global limits.
+func newShardAggregator(n int) *aggregator {
+	return &aggregator{sigs: map[sigKey]*sigAgg{},
+		maxSigs: maxSignatures / n, maxDistinct: maxDistinctTotal / n, maxPairSlots: maxPairSlotsTotal / n}
 }
 
 // maxSignatureRunes cuts absurd signature texts (Suricata allows very long
 // msg strings); the sid still identifies the rule.
 const maxSignatureRunes = 300
 
-func (ag *aggregator) add(ev *eve.Event) {
-	a := ev.Alert
+// alertKey is the signature an alert counts under (gid 0 is gid 1, as
+// Suricata writes it when the rule gives none).
+func alertKey(a *eve.AlertFields) sigKey {
 	gid := a.GID
 	if gid == 0 {
 		gid = 1
 	}
-	k := sigKey{GID: gid, SID: a.SignatureID}
+	return sigKey{GID: gid, SID: a.SignatureID}
+}
+
+func (ag *aggregator) newSig(k sigKey) *sigAgg {
+	s := &sigAgg{key: k, srcs: map[netip.Addr]struct{}{}, dsts: map[netip.Addr]struct{}{}, actions: map[string]int64{}}
+	n := pairSlots
+	if ag.pairSlots+n > ag.maxPairSlots {
+		n = smallPairSlots
+	}
+	ag.pairSlots += n
+	s.pairs.init(n)
+	for i := range s.context {
+		s.context[i].init(contextSlots)
+	}
+	ag.sigs[k] = s
+	ag.order = append(ag.order, s)
+	return s
+}
+
+// add folds one alert in. The byte slices of a are not kept: every string
+// stored is a copy.
+func (ag *aggregator) add(a *eve.AlertFields) {
+	k := alertKey(a)
 	s := ag.sigs[k]
 	if s == nil {
-		if len(ag.sigs) >= maxSignatures {
+		if len(ag.sigs) >= ag.maxSigs {
 			// Unreachable with real rule sets (ET Open has ~50,000 rules);
 			// a forged flood still cannot grow memory without end.
-			k = sigKey{GID: 0, SID: 0}
+			k = overflowKey
 			s = ag.sigs[k]
 		}
 		if s == nil {
-			s = &sigAgg{key: k, srcs: map[netip.Addr]struct{}{}, dsts: map[netip.Addr]struct{}{}, actions: map[string]int64{}}
-			n := pairSlots
-			if ag.pairSlots+n > maxPairSlotsTotal {
-				n = smallPairSlots
-			}
-			ag.pairSlots += n
-			s.pairs.init(n)
-			for i := range s.context {
-				s.context[i].init(contextSlots)
-			}
-			ag.sigs[k] = s
-			ag.order = append(ag.order, s)
+			s = ag.newSig(k)
 		}
 	}
 	ag.alerts++
@@ -121,57 +143,91 @@ func (ag *aggregator) add(ev *eve.Event) {
 		ag.bySev[0]++
 	}
 	s.count++
-	ts := ev.Timestamp
+	ts := a.Timestamp
 	if s.count == 1 || ts.Before(s.first) {
 		s.first = ts
 	}
 	if s.count == 1 || !ts.Before(s.last) {
 		s.last = ts
-		if s.key.SID == 0 {
-			s.signature, s.category = "(signatures beyond the tracking limit)", ""
-		} else if s.count == 1 || a.Signature != s.rawSig || a.Category != s.rawCat {
-			s.rawSig, s.rawCat = a.Signature, a.Category
-			s.signature = truncate(printable.String(a.Signature), maxSignatureRunes)
-			s.category = truncate(printable.String(a.Category), maxSignatureRunes)
+		if s.key == overflowKey {
+			s.signature, s.category = overflowSignature, ""
+		} else if s.count == 1 || string(a.Signature) != s.rawSig || string(a.Category) != s.rawCat {
+			s.rawSig, s.rawCat = string(a.Signature), string(a.Category)
+			s.signature = truncate(printable.String(s.rawSig), maxSignatureRunes)
+			s.category = truncate(printable.String(s.rawCat), maxSignatureRunes)
 		}
 		s.rev = a.Rev
-		s.newest = Group{GroupKey: GroupKey{SID: a.SignatureID, Src: ev.SrcIP, Dst: ev.DestIP}, FlowID: ev.FlowID}
+		s.newest = Group{GroupKey: GroupKey{SID: a.SignatureID, Src: a.SrcIP, Dst: a.DestIP}, FlowID: a.FlowID}
 	}
 	if a.Severity > 0 && (s.severity == 0 || a.Severity < s.severity) {
 		s.severity = a.Severity
 	}
-	ag.distinctAdd(s.srcs, &s.srcCapped, ev.SrcIP)
-	ag.distinctAdd(s.dsts, &s.dstCapped, ev.DestIP)
+	ag.distinctAdd(s.srcs, &s.srcCapped, a.SrcIP)
+	ag.distinctAdd(s.dsts, &s.dstCapped, a.DestIP)
 
-	info := s.pairs.add(pairKey{ev.SrcIP, ev.DestIP})
-	if ev.DestPort != 0 && !containsPort(info.ports, ev.DestPort) {
+	info := s.pairs.add(pairKey{a.SrcIP, a.DestIP})
+	if a.DestPort != 0 && !containsPort(info.ports, a.DestPort) {
 		if len(info.ports) < MaxPairPorts {
-			info.ports = append(info.ports, ev.DestPort)
+			info.ports = append(info.ports, a.DestPort)
 		} else {
 			info.morePorts = true
 		}
 	}
 	act := a.Action
-	if act == "" {
-		act = "allowed"
+	if len(act) == 0 {
+		act = allowed
 	}
-	if _, ok := s.actions[act]; ok || len(s.actions) < 8 {
-		s.actions[act]++
+	if n, ok := s.actions[string(act)]; ok {
+		s.actions[string(act)] = n + 1
+	} else if len(s.actions) < 8 {
+		s.actions[string(act)] = 1
 	} else {
 		s.actions["other"]++
 	}
-	if ev.AppProto != "" {
-		s.context[0].add(truncate(printable.String(ev.AppProto), MaxContextRunes))
+	if len(a.AppProto) > 0 {
+		addText(&s.context[0], a.AppProto)
 	}
-	if h := ev.HTTP; h != nil && (h.Hostname != "" || h.URL != "") {
-		s.context[1].add(truncate(printable.String(h.Hostname+h.URL), MaxContextRunes))
+	if a.HasHTTP && (len(a.HTTPHostname) > 0 || len(a.HTTPURL) > 0) {
+		ag.scratch = append(append(ag.scratch[:0], a.HTTPHostname...), a.HTTPURL...)
+		addText(&s.context[1], ag.scratch)
 	}
-	if t := ev.TLS; t != nil && t.SNI != "" {
-		s.context[2].add(truncate(printable.String(t.SNI), MaxContextRunes))
+	if a.HasTLS && len(a.TLSSNI) > 0 {
+		addText(&s.context[2], a.TLSSNI)
 	}
-	if d := ev.DNS; d != nil && d.RRName != "" {
-		s.context[3].add(truncate(printable.String(d.RRName), MaxContextRunes))
+	if a.HasDNS && len(a.DNSRRName) > 0 {
+		addText(&s.context[3], a.DNSRRName)
 	}
+}
+
+var allowed = []byte("allowed")
+
+// overflowKey is the one bucket for signatures beyond the tracking limit.
+var overflowKey = sigKey{GID: 0, SID: 0}
+
+const overflowSignature = "(signatures beyond the tracking limit)"
+
+// addText counts a context value as truncate(printable.String(v)) would
+// give it, without building that string for the common value that is
+// short printable ASCII (which both leave unchanged) and already counted.
+func addText(t *spaceSaving[string, struct{}], v []byte) {
+	if len(v) <= MaxContextRunes && plainASCII(v) {
+		if s, ok := t.index[string(v)]; ok {
+			t.hit(s)
+			return
+		}
+		t.add(string(v))
+		return
+	}
+	t.add(truncate(printable.String(string(v)), MaxContextRunes))
+}
+
+func plainASCII(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 func containsPort(ps []uint16, p uint16) bool {
@@ -190,7 +246,7 @@ func (ag *aggregator) distinctAdd(set map[netip.Addr]struct{}, capped *bool, a n
 	if _, ok := set[a]; ok {
 		return
 	}
-	if len(set) >= DistinctCap || ag.distinct >= maxDistinctTotal {
+	if len(set) >= DistinctCap || ag.distinct >= ag.maxDistinct {
 		*capped = true
 		return
 	}
@@ -280,14 +336,20 @@ func (t *spaceSaving[K, V]) up(i int) {
 	}
 }
 
+// hit counts one more occurrence of a key already in the table.
+func (t *spaceSaving[K, V]) hit(s *ssSlot[K, V]) {
+	t.total++
+	s.count++
+	t.down(s.pos)
+}
+
 // add counts one occurrence of k and returns its slot's value to update.
 func (t *spaceSaving[K, V]) add(k K) *V {
-	t.total++
 	if s, ok := t.index[k]; ok {
-		s.count++
-		t.down(s.pos)
+		t.hit(s)
 		return &s.val
 	}
+	t.total++
 	t.distinct++
 	if len(t.slots) < t.limit {
 		s := &ssSlot[K, V]{key: k, count: 1, seq: t.distinct, pos: len(t.slots)}
@@ -304,6 +366,34 @@ func (t *spaceSaving[K, V]) add(k K) *V {
 	t.index[k] = s
 	t.down(0)
 	return &s.val
+}
+
+// addN merges a counter of another table (count n, error bound e) into
+// this one, as Space-Saving merges do: an unseen key takes the smallest
+// slot when the table is full and inherits its count as error.
+func (t *spaceSaving[K, V]) addN(k K, n, e int64, v V) {
+	t.total += n
+	if s, ok := t.index[k]; ok {
+		s.count += n
+		s.err += e
+		t.down(s.pos)
+		return
+	}
+	if len(t.slots) < t.limit {
+		t.distinct++
+		s := &ssSlot[K, V]{key: k, count: n, err: e, seq: t.distinct, pos: len(t.slots), val: v}
+		t.slots = append(t.slots, s)
+		t.index[k] = s
+		t.up(s.pos)
+		return
+	}
+	t.overflow = true
+	t.distinct++
+	s := t.slots[0]
+	delete(t.index, s.key)
+	*s = ssSlot[K, V]{key: k, count: s.count + n, err: s.count + e, seq: t.distinct, pos: 0, val: v}
+	t.index[k] = s
+	t.down(0)
 }
 
 // top returns up to n slots, highest count first, ties by tie (so equal
