@@ -34,12 +34,12 @@ func checkAlert(t *testing.T, line []byte) {
 	}
 	type view struct {
 		EventType, InIface, Proto, AppProto, Action, Signature, Category, Host, URL, SNI, RRName string
-		FlowID                                                                               uint64
-		Src, Dst                                                                             string
-		SrcPort, DstPort                                                                     uint16
-		HasAlert, HasHTTP, HasTLS, HasDNS                                                    bool
-		GID, SID, Rev                                                                        int64
-		Severity                                                                             int
+		FlowID                                                                                   uint64
+		Src, Dst                                                                                 string
+		SrcPort, DstPort                                                                         uint16
+		HasAlert, HasHTTP, HasTLS, HasDNS                                                        bool
+		GID, SID, Rev                                                                            int64
+		Severity                                                                                 int
 	}
 	v := func(f *AlertFields) view {
 		return view{string(f.EventType), string(f.InIface), string(f.Proto), string(f.AppProto), string(f.Action),
