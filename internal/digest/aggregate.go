@@ -57,7 +57,7 @@ type sigAgg struct {
 	// again only when they change keeps the per-alert cost low.
 	rawSig, rawCat string
 
-	srcs, dsts           map[netip.Addr]struct{}
+	srcs, dsts           addrSet
 	srcCapped, dstCapped bool
 
 	pairs   spaceSaving[pairKey, pairInfo]
@@ -104,13 +104,14 @@ func alertKey(a *eve.AlertFields) sigKey {
 }
 
 func (ag *aggregator) newSig(k sigKey) *sigAgg {
-	s := &sigAgg{key: k, srcs: map[netip.Addr]struct{}{}, dsts: map[netip.Addr]struct{}{}, actions: map[string]int64{}}
+	s := &sigAgg{key: k, srcs: newAddrSet(), dsts: newAddrSet(), actions: map[string]int64{}}
 	n := pairSlots
 	if ag.pairSlots+n > ag.maxPairSlots {
 		n = smallPairSlots
 	}
 	ag.pairSlots += n
 	s.pairs.init(n)
+	s.pairs.code = pairCode
 	for i := range s.context {
 		s.context[i].init(contextSlots)
 	}
@@ -162,8 +163,8 @@ func (ag *aggregator) add(a *eve.AlertFields) {
 	if a.Severity > 0 && (s.severity == 0 || a.Severity < s.severity) {
 		s.severity = a.Severity
 	}
-	ag.distinctAdd(s.srcs, &s.srcCapped, a.SrcIP)
-	ag.distinctAdd(s.dsts, &s.dstCapped, a.DestIP)
+	ag.distinctAdd(&s.srcs, &s.srcCapped, a.SrcIP)
+	ag.distinctAdd(&s.dsts, &s.dstCapped, a.DestIP)
 
 	info := s.pairs.add(pairKey{a.SrcIP, a.DestIP})
 	if a.DestPort != 0 && !containsPort(info.ports, a.DestPort) {
@@ -211,7 +212,7 @@ const overflowSignature = "(signatures beyond the tracking limit)"
 // short printable ASCII (which both leave unchanged) and already counted.
 func addText(t *spaceSaving[string, struct{}], v []byte) {
 	if len(v) <= MaxContextRunes && plainASCII(v) {
-		if s, ok := t.index[string(v)]; ok {
+		if s, ok := t.index[string(v)]; ok { // no code: strings use index
 			t.hit(s)
 			return
 		}
@@ -239,19 +240,78 @@ func containsPort(ps []uint16, p uint16) bool {
 	return false
 }
 
-func (ag *aggregator) distinctAdd(set map[netip.Addr]struct{}, capped *bool, a netip.Addr) {
-	if *capped {
+func (ag *aggregator) distinctAdd(set *addrSet, capped *bool, a netip.Addr) {
+	if *capped || set.has(a) {
 		return
 	}
-	if _, ok := set[a]; ok {
-		return
-	}
-	if len(set) >= DistinctCap || ag.distinct >= ag.maxDistinct {
+	if set.len() >= DistinctCap || ag.distinct >= ag.maxDistinct {
 		*capped = true
 		return
 	}
-	set[a] = struct{}{}
+	set.add(a)
 	ag.distinct++
+}
+
+// addrSet is a set of addresses. IPv4 addresses (nearly all, on most
+// sensors) are kept as 32-bit keys: a map of those is a quarter of the
+// size of one of netip.Addr, hashes and compares faster, and holds no
+// pointers for the garbage collector to scan.
+type addrSet struct {
+	v4    map[uint32]struct{}
+	other map[netip.Addr]struct{} // IPv6, IPv4-mapped, with zones
+}
+
+func newAddrSet() addrSet { return addrSet{v4: map[uint32]struct{}{}} }
+
+func (s *addrSet) len() int { return len(s.v4) + len(s.other) }
+
+func v4Key(a netip.Addr) (uint32, bool) {
+	if !a.Is4() {
+		return 0, false
+	}
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]), true
+}
+
+func (s *addrSet) has(a netip.Addr) bool {
+	if k, ok := v4Key(a); ok {
+		_, ok = s.v4[k]
+		return ok
+	}
+	_, ok := s.other[a]
+	return ok
+}
+
+func (s *addrSet) add(a netip.Addr) {
+	if k, ok := v4Key(a); ok {
+		s.v4[k] = struct{}{}
+		return
+	}
+	if s.other == nil {
+		s.other = map[netip.Addr]struct{}{}
+	}
+	s.other[a] = struct{}{}
+}
+
+// each calls fn for every address until it returns false.
+func (s *addrSet) each(fn func(netip.Addr) bool) {
+	for k := range s.v4 {
+		if !fn(netip.AddrFrom4([4]byte{byte(k >> 24), byte(k >> 16), byte(k >> 8), byte(k)})) {
+			return
+		}
+	}
+	for a := range s.other {
+		if !fn(a) {
+			return
+		}
+	}
+}
+
+// pairCode is the 64-bit key of a pair of IPv4 addresses (see addrSet).
+func pairCode(p pairKey) (uint64, bool) {
+	s, ok1 := v4Key(p.Src)
+	d, ok2 := v4Key(p.Dst)
+	return uint64(s)<<32 | uint64(d), ok1 && ok2
 }
 
 // truncate cuts s to at most n runes, marking the cut with "…".
@@ -276,8 +336,12 @@ func truncate(s string, n int) string {
 // and while the table has never been full every count is exact. The slots
 // form a min-heap on count, so both a hit and an eviction cost O(log n).
 type spaceSaving[K comparable, V any] struct {
-	slots    []*ssSlot[K, V] // heap ordered by count
-	index    map[K]*ssSlot[K, V]
+	slots []*ssSlot[K, V] // heap ordered by count
+	index map[K]*ssSlot[K, V]
+	// code, when set, maps the common keys to a uint64; those are
+	// indexed in fast instead of index (cheaper to hash and compare).
+	code     func(K) (uint64, bool)
+	fast     map[uint64]*ssSlot[K, V]
 	limit    int
 	total    int64
 	distinct int64 // keys ever inserted (exact until the table overflows)
@@ -296,6 +360,38 @@ type ssSlot[K comparable, V any] struct {
 func (t *spaceSaving[K, V]) init(n int) {
 	t.limit = n
 	t.index = map[K]*ssSlot[K, V]{}
+	t.fast = map[uint64]*ssSlot[K, V]{}
+}
+
+func (t *spaceSaving[K, V]) lookup(k K) (*ssSlot[K, V], bool) {
+	if t.code != nil {
+		if c, ok := t.code(k); ok {
+			s, ok := t.fast[c]
+			return s, ok
+		}
+	}
+	s, ok := t.index[k]
+	return s, ok
+}
+
+func (t *spaceSaving[K, V]) put(k K, s *ssSlot[K, V]) {
+	if t.code != nil {
+		if c, ok := t.code(k); ok {
+			t.fast[c] = s
+			return
+		}
+	}
+	t.index[k] = s
+}
+
+func (t *spaceSaving[K, V]) remove(k K) {
+	if t.code != nil {
+		if c, ok := t.code(k); ok {
+			delete(t.fast, c)
+			return
+		}
+	}
+	delete(t.index, k)
 }
 
 func (t *spaceSaving[K, V]) less(i, j int) bool { return t.slots[i].count < t.slots[j].count }
@@ -345,7 +441,7 @@ func (t *spaceSaving[K, V]) hit(s *ssSlot[K, V]) {
 
 // add counts one occurrence of k and returns its slot's value to update.
 func (t *spaceSaving[K, V]) add(k K) *V {
-	if s, ok := t.index[k]; ok {
+	if s, ok := t.lookup(k); ok {
 		t.hit(s)
 		return &s.val
 	}
@@ -354,16 +450,16 @@ func (t *spaceSaving[K, V]) add(k K) *V {
 	if len(t.slots) < t.limit {
 		s := &ssSlot[K, V]{key: k, count: 1, seq: t.distinct, pos: len(t.slots)}
 		t.slots = append(t.slots, s)
-		t.index[k] = s
+		t.put(k, s)
 		t.up(s.pos)
 		return &s.val
 	}
 	t.overflow = true
 	s := t.slots[0]
-	delete(t.index, s.key)
+	t.remove(s.key)
 	var zero V
 	*s = ssSlot[K, V]{key: k, count: s.count + 1, err: s.count, seq: t.distinct, pos: 0, val: zero}
-	t.index[k] = s
+	t.put(k, s)
 	t.down(0)
 	return &s.val
 }
@@ -373,7 +469,7 @@ func (t *spaceSaving[K, V]) add(k K) *V {
 // slot when the table is full and inherits its count as error.
 func (t *spaceSaving[K, V]) addN(k K, n, e int64, v V) {
 	t.total += n
-	if s, ok := t.index[k]; ok {
+	if s, ok := t.lookup(k); ok {
 		s.count += n
 		s.err += e
 		t.down(s.pos)
@@ -383,16 +479,16 @@ func (t *spaceSaving[K, V]) addN(k K, n, e int64, v V) {
 		t.distinct++
 		s := &ssSlot[K, V]{key: k, count: n, err: e, seq: t.distinct, pos: len(t.slots), val: v}
 		t.slots = append(t.slots, s)
-		t.index[k] = s
+		t.put(k, s)
 		t.up(s.pos)
 		return
 	}
 	t.overflow = true
 	t.distinct++
 	s := t.slots[0]
-	delete(t.index, s.key)
+	t.remove(s.key)
 	*s = ssSlot[K, V]{key: k, count: s.count + n, err: s.count + e, seq: t.distinct, pos: 0, val: v}
-	t.index[k] = s
+	t.put(k, s)
 	t.down(0)
 }
 

@@ -278,18 +278,22 @@ func (s *sigAgg) mergeOverflow(o *sigAgg) {
 	for k, n := range o.actions {
 		s.actions[k] += n
 	}
-	union := func(dst, src map[netip.Addr]struct{}, capped *bool, srcCapped bool) {
+	union := func(dst, src *addrSet, capped *bool, srcCapped bool) {
 		*capped = *capped || srcCapped
-		for a := range src {
-			if len(dst) >= DistinctCap {
-				*capped = true
-				return
+		src.each(func(a netip.Addr) bool {
+			if dst.has(a) {
+				return true
 			}
-			dst[a] = struct{}{}
-		}
+			if dst.len() >= DistinctCap {
+				*capped = true
+				return false
+			}
+			dst.add(a)
+			return true
+		})
 	}
-	union(s.srcs, o.srcs, &s.srcCapped, o.srcCapped)
-	union(s.dsts, o.dsts, &s.dstCapped, o.dstCapped)
+	union(&s.srcs, &o.srcs, &s.srcCapped, o.srcCapped)
+	union(&s.dsts, &o.dsts, &s.dstCapped, o.dstCapped)
 	// A pair seen in both shards would be counted twice as distinct.
 	distinct := s.pairs.distinct + o.pairs.distinct
 	for _, sl := range o.pairs.slots {
