@@ -29,7 +29,7 @@ eve=$work/eve.json
 if [[ ! -s $eve ]]; then
 	go run ./bench/digest/gen -n "$alerts" -o "$eve"
 fi
-size_mb=$(( $(stat -c %s "$eve") / 1000000 ))
+size_mb=$(( $(stat -L -c %s "$eve") / 1000000 ))
 echo "input: $eve, $alerts alerts + $alerts flows, ${size_mb} MB; $(nproc) cores"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
