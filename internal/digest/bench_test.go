@@ -3,6 +3,7 @@ package digest
 import (
 	"fmt"
 	"io"
+	"os"
 	"testing"
 	"time"
 
@@ -25,6 +26,29 @@ func BenchmarkRun(b *testing.B) {
 	deps := e.deps()
 	deps.Stdout = io.Discard
 	b.ResetTimer()
+	for b.Loop() {
+		if _, err := run(b.Context(), cfg, deps); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBacklog digests the eve.json named by SURICRON_DIGEST_BENCH_EVE
+// (e.g. bench/digest/gen output with 1 M alerts) in a dry run; skipped
+// without it. For profiles: go test -run '^$' -bench Backlog -benchtime 1x
+// -cpuprofile cpu.out ./internal/digest.
+func BenchmarkBacklog(b *testing.B) {
+	path := os.Getenv("SURICRON_DIGEST_BENCH_EVE")
+	if path == "" {
+		b.Skip("SURICRON_DIGEST_BENCH_EVE not set")
+	}
+	e := newEnv(b)
+	cfg := e.config()
+	cfg.Eve = path
+	cfg.DryRun = true
+	cfg.Start = checkpoint.StartBeginning
+	deps := e.deps()
+	deps.Stdout = io.Discard
 	for b.Loop() {
 		if _, err := run(b.Context(), cfg, deps); err != nil {
 			b.Fatal(err)

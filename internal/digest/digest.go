@@ -2,15 +2,14 @@ package digest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/suricron/suricron/internal/checkpoint"
-	"github.com/suricron/suricron/internal/eve"
 	"github.com/suricron/suricron/internal/mail"
 	"github.com/suricron/suricron/internal/metrics"
 	"github.com/suricron/suricron/internal/printable"
@@ -75,41 +74,12 @@ func run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 	defer sess.Close()
 
 	res := &Result{}
-	ag := newAggregator()
-	var firstBad string
-	err = sess.Lines(ctx, func(line []byte, end checkpoint.Position) error {
-		typ, err := eve.EventType(line)
-		if err != nil {
-			res.BadLines++
-			if firstBad == "" {
-				firstBad = fmt.Sprintf("%s: %v", checkpoint.FormatPos(end), err)
-			}
-			return nil
-		}
-		if string(typ) != "alert" {
-			return nil
-		}
-		ev, err := eve.Parse(line)
-		if err == nil && (ev.Alert == nil || ev.Alert.SignatureID == 0) {
-			err = errors.New("alert without alert.signature_id")
-		}
-		if err != nil {
-			res.BadLines++
-			if firstBad == "" {
-				firstBad = fmt.Sprintf("%s: %v", checkpoint.FormatPos(end), err)
-			}
-			return nil
-		}
-		if why := set.filter.verdict(ev); why != kept {
-			res.Excluded[why]++
-			return nil
-		}
-		ag.add(ev)
-		return nil
-	})
+	ag, c, err := readAlerts(ctx, sess, set.filter, defaultWorkers())
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", cfg.Eve, err)
 	}
+	res.BadLines, res.Excluded = c.bad, c.excluded
+	firstBad := c.firstBad
 	st := sess.Stats()
 	res.Lines = st.Lines
 	if res.BadLines > 0 {
@@ -184,6 +154,9 @@ func run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 	for _, s := range ag.order {
 		keys = append(keys, s.key)
 	}
+	// The shards' order is not the file's: sort, so that which signatures
+	// are recorded when the known list is full does not depend on it.
+	slices.SortFunc(keys, compareKeys)
 	if err := known.save(keys); err != nil {
 		// The digest is delivered and committed; the cost is that these
 		// signatures are called new once more.

@@ -29,8 +29,7 @@ type filter struct {
 	now         time.Time
 }
 
-func (f *filter) verdict(ev *eve.Event) reason {
-	a := ev.Alert
+func (f *filter) verdict(a *eve.AlertFields) reason {
 	if f.minSeverity > 0 && (a.Severity < 1 || a.Severity > f.minSeverity) {
 		// Suricata's severity 1 is the highest; an alert without one is
 		// treated as the lowest.
@@ -42,10 +41,10 @@ func (f *filter) verdict(ev *eve.Event) reason {
 	if f.exclude[a.SignatureID] {
 		return bySID
 	}
-	if f.match != nil && !f.match.MatchString(a.Signature) {
+	if f.match != nil && !f.match.Match(a.Signature) {
 		return byMatch
 	}
-	if _, ok := f.suppress.Match(a.SignatureID, ev.SrcIP, ev.DestIP, f.now); ok {
+	if _, ok := f.suppress.Match(a.SignatureID, a.SrcIP, a.DestIP, f.now); ok {
 		return bySuppress
 	}
 	return kept
