@@ -2,6 +2,7 @@ package report
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/suricron/suricron/internal/eve"
@@ -79,11 +80,11 @@ func newParallelFold(f *Folder, workers int) *parallelFold {
 func (p *parallelFold) decode() {
 	var fs eve.FlowSummary
 	for b := range p.work {
-		b.recs = b.recs[:0]
+		// parseLine resets each record itself: no zeroing here.
+		b.recs = slices.Grow(b.recs[:0], len(b.ends))[:len(b.ends)]
 		start := 0
-		for _, end := range b.ends {
-			b.recs = append(b.recs, decoded{})
-			parseLine(b.buf[start:end], &b.recs[len(b.recs)-1], &fs)
+		for i, end := range b.ends {
+			parseLine(b.buf[start:end], &b.recs[i], &fs)
 			start = end
 		}
 		b.ready <- struct{}{}
