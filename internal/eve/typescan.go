@@ -20,11 +20,11 @@ import (
 // unterminated last line is not returned), trims "\r\n", and skips lines
 // longer than the maximum.
 type TypeScanner struct {
-	r    io.Reader
-	typ  []byte
-	pat  []byte // `"` + typ + `"`
-	max  int
-	buf  []byte
+	r   io.Reader
+	typ []byte
+	pat []byte // `"` + typ + `"`
+	max int
+	buf []byte
 	// buf[start:end] is unread; start is a line start unless skip is set.
 	start, end int
 	from       int  // where the pattern search resumes (>= start)
