@@ -250,3 +250,36 @@ func TestParallelRunIdentical(t *testing.T) {
 		t.Errorf("state mode, 3 workers: output differs from serial\nserial   %.1500s\nparallel %.1500s", want, got)
 	}
 }
+
+// With parallel decoding the checkpoint still consumes only complete lines:
+// a collect over a file whose last line is half written, then one after the
+// rest of it (and more) arrived, count every line exactly once.
+func TestParallelCollectTornLine(t *testing.T) {
+	dir := t.TempDir()
+	live, state := filepath.Join(dir, "eve.json"), filepath.Join(dir, "state")
+	lines := manyDays(9000) // several batches
+	all := strings.Join(lines, "\n") + "\n"
+	cut := len(all) - len(lines[len(lines)-1])/2 // inside the last line
+	if err := os.WriteFile(live, []byte(all[:cut]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	collect := func() {
+		t.Helper()
+		err := Run(context.Background(), Config{Eve: live, StateDir: state, Start: "beginning", CollectOnly: true, Location: time.UTC},
+			Deps{Now: func() time.Time { return fixedNow }, Hostname: "s", Stdout: io.Discard, workers: 3})
+		if err != nil {
+			t.Fatalf("collect: %v", err)
+		}
+	}
+	collect()
+	if got := weekTotal(t, live, state); got != int64(len(lines)-1) {
+		t.Fatalf("after the torn write: %d alerts, want %d (the partial line must wait)", got, len(lines)-1)
+	}
+	if err := os.WriteFile(live, []byte(all), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	collect()
+	if got := weekTotal(t, live, state); got != int64(len(lines)) {
+		t.Fatalf("after the rest arrived: %d alerts, want %d", got, len(lines))
+	}
+}
