@@ -49,12 +49,14 @@ export -f jqsum
 export plain
 
 # measure LABEL CMD...: one timed run, appended to $work/LABEL.runs as
-# "seconds rss_mib".
+# "seconds rss_mib cpu_seconds" (cpu = user + system: on a machine shared
+# with other work the wall time mostly measures the queue, the CPU time
+# much less so).
 measure() {
 	local label=$1; shift
-	/usr/bin/time -f '%e %M' -o "$work/$label.time" "$@" >"$work/$label.out" 2>"$work/$label.err" || {
+	/usr/bin/time -f '%e %M %U %S' -o "$work/$label.time" "$@" >"$work/$label.out" 2>"$work/$label.err" || {
 		echo "$label failed:"; cat "$work/$label.err"; exit 1; }
-	awk '{printf "%s %.1f\n", $1, $2/1024}' "$work/$label.time" >>"$work/$label.runs"
+	awk '{printf "%s %.1f %.2f\n", $1, $2/1024, $3+$4}' "$work/$label.time" >>"$work/$label.runs"
 }
 report() { "$1" --files "$data/eve.json*" --since 2000-01-01 --until 2100-01-01 --format json --log-format json; }
 reportplain() { "$1" $(for f in $plain; do printf -- '--files %s ' "$f"; done) --since 2000-01-01 --until 2100-01-01 --format json --log-format json; }
@@ -77,14 +79,18 @@ want=$(echo "$truth" | sed 's/.*alerts=\([0-9]*\).*/\1/')
 echo "report alerts: $got (generator: $want)"
 [ "$got" = "$want" ] || { echo "MISMATCH"; exit 1; }
 
-# stat LABEL: "min median max" of the seconds.
-stat() { sort -n "$work/$1.runs" | awk '{s[NR]=$1; r=($2>r?$2:r)} END{printf "%s %s %s %s", s[1], s[int((NR+1)/2)], s[NR], r}'; }
+# stat LABEL: "min median max peak-rss median-cpu" of the seconds.
+stat() {
+	local cpu
+	cpu=$(awk '{print $3}' "$work/$1.runs" | sort -n | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}')
+	sort -n "$work/$1.runs" | awk -v c="$cpu" '{s[NR]=$1; r=($2>r?$2:r)} END{printf "%s %s %s %s %s", s[1], s[int((NR+1)/2)], s[NR], r, c}'
+}
 med() { stat "$1" | cut -d' ' -f2; }
-printf '\n%-9s %8s %8s %8s %10s   (load average before %s, after %s; %d cores)\n' command min median max "peak RSS" "$load_before" "$load_after" "$(nproc)"
+printf '\n%-9s %8s %8s %8s %10s %9s   (load average before %s, after %s; %d cores)\n' command min median max "peak RSS" "CPU med" "$load_before" "$load_after" "$(nproc)"
 for l in report before plain inflate jq; do
 	[[ -f $work/$l.runs ]] || continue
-	read -r mn md mx rss <<<"$(stat "$l")"
-	printf '%-9s %7ss %7ss %7ss %7s MiB\n' "$l" "$mn" "$md" "$mx" "$rss"
+	read -r mn md mx rss cpu <<<"$(stat "$l")"
+	printf '%-9s %7ss %7ss %7ss %7s MiB %8ss\n' "$l" "$mn" "$md" "$mx" "$rss" "$cpu"
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 echo
@@ -95,5 +101,5 @@ echo "jq alert summary / weekly-report (plain files): $(ratio "$(med jq)" "$(med
 # The collect path over the plain files, concatenated as one live eve.json.
 cat $plain >"$work/live.json"
 measure collect "$work/weekly-report" --eve "$work/live.json" --state-dir "$work/state" --start beginning --collect-only
-read -r secs rss <"$work/collect.runs"
+read -r secs rss _ <"$work/collect.runs"
 echo "collect: $(awk -v s="$secs" -v b="$plain_bytes" 'BEGIN{printf "%.2f", s/(b/1073741824)}') s per GiB of eve.json, peak RSS ${rss} MiB, aggregates $(du -sk "$work/state/weekly-report" | cut -f1) KiB"

@@ -78,6 +78,9 @@ type Deps struct {
 	// writeState replaces a state file (nil: atomically on disk); tests
 	// inject EIO and ENOSPC with it.
 	writeState func(path string, data []byte) error
+	// workers decode lines in parallel (0: GOMAXPROCS; 1: the serial
+	// fold on the reading goroutine); tests compare both.
+	workers int
 }
 
 // defaults fills the Deps a caller left nil; Run calls it first.

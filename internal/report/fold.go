@@ -30,6 +30,7 @@ type Folder struct {
 	before       map[string]*Day
 	after        *Day
 	folded       int64 // lines since the last trim
+	trimEvery    int64 // trimEvery; tests lower it to reach the cut-back in small files
 	// last is the day the previous line fell in, with its bounds in loc:
 	// consecutive lines nearly always share a day, so a comparison of two
 	// times replaces a Format per line.
@@ -49,7 +50,7 @@ type Folder struct {
 // previous run (nil on the first run), so deltas chain across cron runs.
 func NewFolder(loc *time.Location, local Local, lim Limits, carry *StatsPoint) *Folder {
 	return &Folder{loc: loc, local: local, lim: lim, days: map[string]*Day{}, before: map[string]*Day{},
-		after: newDay(""), stats: &statsTracker{prev: carry}}
+		after: newDay(""), stats: &statsTracker{prev: carry}, trimEvery: trimEvery}
 }
 
 // SetWindow makes days hold only [since, until); earlier lines go to Before.
@@ -76,32 +77,89 @@ var (
 )
 
 // Fold takes one eve line. Lines of other event types cost only the
-// event_type prefilter.
+// event_type prefilter. It is parseLine then apply: the parallel fold
+// (parallel.go) runs the same two halves, parseLine on worker goroutines and
+// apply in line order, so both give the same aggregates.
 func (f *Folder) Fold(line []byte) {
-	f.Lines++
+	var r decoded
+	parseLine(line, &r, &f.flowBuf)
+	f.apply(&r)
+}
+
+// recKind is what parseLine made of a line.
+type recKind uint8
+
+const (
+	recSkip recKind = iota // blank, or an event type the report does not read
+	recBad                 // undecodable: counted, never fatal
+	recFlow
+	recAlert
+	recStats
+)
+
+// decoded is one line decoded to exactly what apply folds. It holds no reference
+// into the line, so a worker may decode a batch of lines whose buffer is
+// reused once the batch is folded.
+type decoded struct {
+	kind recKind
+	t    time.Time
+	c    conn
+	// flow
+	toServer, toClient int64
+	// alert
+	sid      int64
+	sev      int
+	sig, cat string
+	// stats
+	sp StatsPoint
+}
+
+// parseLine decodes line into r without touching any fold state, so it is
+// safe on any goroutine; fs is scratch space.
+func parseLine(line []byte, r *decoded, fs *eve.FlowSummary) {
+	*r = decoded{}
 	if eve.IsBlank(line) {
 		return
 	}
 	et, err := eve.EventType(line)
 	if err != nil {
-		f.Bad++
+		r.kind = recBad
 		return
 	}
 	switch {
 	case bytes.Equal(et, typeFlow):
-		err = f.foldFlow(line)
+		err = parseFlow(line, r, fs)
 	case bytes.Equal(et, typeAlert):
-		err = f.foldAlert(line)
+		err = parseAlert(line, r)
 	case bytes.Equal(et, typeStats):
-		err = f.foldStats(line)
+		err = parseStats(line, r)
 	default:
 		return
 	}
 	if err != nil {
+		*r = decoded{kind: recBad}
+	}
+}
+
+// apply folds one decoded line. Lines must be applied in file order: the
+// stats deltas, the first-seen signature text, the capped member lists and
+// the periodic cut-backs all depend on it.
+func (f *Folder) apply(r *decoded) {
+	f.Lines++
+	switch r.kind {
+	case recSkip:
+		return
+	case recBad:
 		f.Bad++
 		return
+	case recFlow:
+		f.foldFlow(r)
+	case recAlert:
+		f.foldAlert(r)
+	case recStats:
+		f.foldStats(r)
 	}
-	if f.folded++; f.folded >= trimEvery {
+	if f.folded++; f.folded >= f.trimEvery {
 		f.folded = 0
 		for _, d := range f.days {
 			d.trim(f.lim, 2)
@@ -212,21 +270,27 @@ func (f *Folder) port(d *Day, c *conn, dir string, t time.Time) *Port {
 // hasPort: ICMP and other portless protocols have no service to name.
 func hasPort(c *conn) bool { return c.dport != 0 || c.sport != 0 }
 
-// foldFlow reads only the fields it folds (eve.ParseFlowSummary), not the
-// whole record: flows are most of the lines a report decodes.
-func (f *Folder) foldFlow(line []byte) error {
-	fs := &f.flowBuf
+// parseFlow reads only the fields the report folds (eve.ParseFlowSummary),
+// not the whole record: flows are most of the lines a report decodes.
+func parseFlow(line []byte, r *decoded, fs *eve.FlowSummary) error {
 	if err := eve.ParseFlowSummary(line, fs); err != nil {
 		return err
 	}
 	if !fs.HasFlow || fs.Timestamp.IsZero() {
 		return errors.New("flow without flow object or timestamp")
 	}
-	c := &conn{src: fs.SrcIP, dst: fs.DestIP, sport: fs.SrcPort, dport: fs.DestPort, proto: fs.Proto}
-	t := fs.Timestamp
+	r.kind, r.t = recFlow, fs.Timestamp
+	r.c = conn{src: fs.SrcIP, dst: fs.DestIP, sport: fs.SrcPort, dport: fs.DestPort, proto: fs.Proto}
+	r.toServer, r.toClient = fs.BytesToServer, fs.BytesToClient
+	return nil
+}
+
+func (f *Folder) foldFlow(r *decoded) {
+	c := &r.c
+	t := r.t
 	d := f.day(t)
 	d.seen(t)
-	bytesN := fs.BytesToServer + fs.BytesToClient
+	bytesN := r.toServer + r.toClient
 	dir, srcIn, dstIn := f.direction(c.src, c.dst)
 	if hasPort(c) {
 		p := f.port(d, c, dir, t)
@@ -249,11 +313,10 @@ func (f *Folder) foldFlow(line []byte) error {
 		h.Bytes += bytesN
 		// A service is a port that answered: a scan of closed ports must
 		// not make every probed port a "service".
-		if i == 1 && hasPort(c) && fs.BytesToClient > 0 {
+		if i == 1 && hasPort(c) && r.toClient > 0 {
 			h.Services[Service(protoName(c.proto), int(c.dport))]++
 		}
 	}
-	return nil
 }
 
 func (f *Folder) members(p *Port, c *conn, srcIn, dstIn bool) {
@@ -288,7 +351,7 @@ func (f *Folder) host(d *Day, a netip.Addr, t time.Time) *Host {
 	return h
 }
 
-func (f *Folder) foldAlert(line []byte) error {
+func parseAlert(line []byte, r *decoded) error {
 	ev, err := eve.Parse(line)
 	if err != nil {
 		return err
@@ -296,30 +359,37 @@ func (f *Folder) foldAlert(line []byte) error {
 	if ev.Alert == nil || ev.Timestamp.IsZero() {
 		return errors.New("alert without alert object or timestamp")
 	}
-	t := ev.Timestamp
+	r.kind, r.t = recAlert, ev.Timestamp
+	r.c = conn{src: ev.SrcIP, dst: ev.DestIP, sport: ev.SrcPort, dport: ev.DestPort, proto: ev.Proto}
+	al := ev.Alert
+	r.sid, r.sev, r.sig, r.cat = al.SignatureID, al.Severity, al.Signature, al.Category
+	return nil
+}
+
+func (f *Folder) foldAlert(r *decoded) {
+	t := r.t
 	d := f.day(t)
 	d.seen(t)
 	a := &d.Alerts
-	al := ev.Alert
 	a.Total++
-	a.BySeverity[strconv.Itoa(al.Severity)]++
-	s := a.sigIdx[al.SignatureID]
+	a.BySeverity[strconv.Itoa(r.sev)]++
+	s := a.sigIdx[r.sid]
 	if s == nil {
-		s = &Sig{SID: al.SignatureID, Signature: al.Signature, Category: al.Category, Severity: al.Severity, First: t}
-		a.sigIdx[al.SignatureID] = s
+		s = &Sig{SID: r.sid, Signature: r.sig, Category: r.cat, Severity: r.sev, First: t}
+		a.sigIdx[r.sid] = s
 		a.Sigs = append(a.Sigs, s)
 	}
 	s.Count++
 	if t.Before(s.First) {
 		s.First = t
 	}
-	if ev.SrcIP.IsValid() {
-		a.Src[ev.SrcIP.Unmap().String()]++
+	if r.c.src.IsValid() {
+		a.Src[r.c.src.Unmap().String()]++
 	}
-	if ev.DestIP.IsValid() {
-		a.Dst[ev.DestIP.Unmap().String()]++
+	if r.c.dst.IsValid() {
+		a.Dst[r.c.dst.Unmap().String()]++
 	}
-	if c := (&conn{src: ev.SrcIP, dst: ev.DestIP, sport: ev.SrcPort, dport: ev.DestPort, proto: ev.Proto}); hasPort(c) {
+	if c := r.c; hasPort(&c) {
 		// An alert's addresses follow the packet that matched, which may
 		// be the server's reply: the lower port is taken as the service
 		// when the destination's is unprivileged and higher.
@@ -327,18 +397,17 @@ func (f *Folder) foldAlert(line []byte) error {
 			c.src, c.dst, c.sport, c.dport = c.dst, c.src, c.dport, c.sport
 		}
 		dir, srcIn, dstIn := f.direction(c.src, c.dst)
-		p := f.port(d, c, dir, t)
+		p := f.port(d, &c, dir, t)
 		p.Alerts++
-		f.members(p, c, srcIn, dstIn)
+		f.members(p, &c, srcIn, dstIn)
 	}
-	return nil
 }
 
-// foldStats reads only the capture section's counters
+// parseStats reads only the capture section's counters
 // (eve.ParseStatsSummary): stats records are most of eve.json's bytes, and
 // the report must know which counters are present (a missing field is not
 // a zero).
-func (f *Folder) foldStats(line []byte) error {
+func parseStats(line []byte, r *decoded) error {
 	var ss eve.StatsSummary
 	if err := eve.ParseStatsSummary(line, &ss); err != nil {
 		return err
@@ -354,8 +423,13 @@ func (f *Folder) foldStats(line []byte) error {
 	// a lone missing counter inside a capture section still reads as 0;
 	// but one missing while the other is present is noted.
 	p.Partial = !ss.HasUptime || (ss.HasPackets != ss.HasDrops) || !ss.HasDecoder
+	r.kind, r.sp = recStats, p
+	return nil
+}
+
+func (f *Folder) foldStats(r *decoded) {
+	p := r.sp
 	d := f.day(p.Time)
 	d.seen(p.Time)
 	f.stats.add(d, &p)
-	return nil
 }

@@ -197,14 +197,19 @@ func collect(ctx context.Context, cfg Config, deps Deps, local Local, store *Sto
 	}
 	defer sess.Close()
 	f := NewFolder(cfg.Location, local, cfg.Limits, carry.Stats)
+	// The session reads and frames the lines as before (so the committed
+	// end is unchanged); only their decoding is spread over the cores.
+	lf := newLineFolder(f, deps.workers)
+	defer lf.close()
 	n := 0
 	err = sess.Lines(ctx, func(line []byte, _ checkpoint.Position) error {
 		if n++; n&4095 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		f.Fold(line)
+		lf.add(line)
 		return nil
 	})
+	lf.close()
 	if err != nil {
 		return fmt.Errorf("read %s: %w", cfg.Eve, err)
 	}
@@ -321,15 +326,20 @@ func scanFiles(ctx context.Context, cfg Config, deps Deps, local Local, in *buil
 		prog = deps.Progress(total)
 	}
 	var done int64
+	// One fold across all files, in time order, so stats deltas chain from
+	// file to file.
+	lf := newLineFolder(f, deps.workers)
+	defer lf.close()
 	for _, fl := range files {
 		base := done
-		err := scanFile(ctx, fl.path, cfg.MaxLineBytes, f, in, func(pos int64) { prog.Set(base + pos) })
+		err := scanFile(ctx, fl.path, cfg.MaxLineBytes, lf, in, func(pos int64) { prog.Set(base + pos) })
 		if err != nil {
 			return err
 		}
 		done += fl.size
 		prog.Set(done)
 	}
+	lf.close()
 	prog.Finish()
 	if f.Bad > 0 {
 		in.notes = append(in.notes, plural(f.Bad, "undecodable line", "undecodable lines")+" skipped")
@@ -349,7 +359,7 @@ func scanFiles(ctx context.Context, cfg Config, deps Deps, local Local, in *buil
 
 // scanFile folds one file; progress gets, now and then, how many bytes of
 // the file as stored have been read.
-func scanFile(ctx context.Context, path string, maxLine int, f *Folder, in *buildInput, progress func(int64)) error {
+func scanFile(ctx context.Context, path string, maxLine int, f lineFolder, in *buildInput, progress func(int64)) error {
 	ef, err := eve.Open(path)
 	if err != nil {
 		return exitcode.Usage(fmt.Errorf("--files: %w", err))
@@ -363,7 +373,7 @@ func scanFile(ctx context.Context, path string, maxLine int, f *Folder, in *buil
 			}
 			progress(storedPos(ef, sc))
 		}
-		f.Fold(sc.Line())
+		f.add(sc.Line())
 	}
 	if err := sc.Err(); err != nil {
 		// A damaged rotated .gz still holds good lines up to the damage.
