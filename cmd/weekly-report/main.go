@@ -114,7 +114,8 @@ func (c *command) fleetSource(now time.Time) (report.Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &fleet.Source{Client: client, Sensor: c.Sensor, SilentAfter: c.SilentAfter, Now: func() time.Time { return now }}, nil
+	return &fleet.Source{Client: client, Sensor: c.Sensor, SilentAfter: c.SilentAfter, Now: func() time.Time { return now },
+		HomeNet: c.HomeNet, SuricataYAML: c.SuricataYAML}, nil
 }
 
 func main() {
