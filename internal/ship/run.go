@@ -254,7 +254,7 @@ type shipper struct {
 	byTable map[string][]Row
 	rows    int // rows in the open batch
 	bytes   int
-	pending int // lines read since the last commit
+	pending int        // lines read since the last commit
 	quarMu  sync.Mutex // the batch in flight quarantines while the next is read
 	quar    *os.File
 	quarN   int // lines quarantined while the open batch was read
