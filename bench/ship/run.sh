@@ -60,30 +60,54 @@ rm "$work/gen.json"
 mb=$(awk -v b="$(stat -c %s "$work/eve.json")" 'BEGIN{printf "%.0f", b/1048576}')
 echo "events: $events ($mb MB), batch $batch lines, clickhouse-server $(clickhouse-server --help 2>/dev/null | head -0; dpkg-query -W -f '${Version}' clickhouse-server 2>/dev/null || echo '?')"
 
-"$work/eve-ship" schema --apply --clickhouse-url "$url"
-t0=$(date +%s.%N)
-/usr/bin/time -f '%M' -o "$work/rss" "$work/eve-ship" --clickhouse-url "$url" --eve "$work/eve.json" --state-dir "$work/state" \
-	--sensor bench --start beginning --event-types all --batch-lines "$batch"
-t1=$(date +%s.%N)
-rows=$(q "SELECT (SELECT count() FROM suricron.alerts) + (SELECT count() FROM suricron.stats) + (SELECT count() FROM suricron.events)")
-ship_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')
-ship_rate=$(awk -v n="$rows" -v s="$ship_s" 'BEGIN{printf "%.0f", n/s}')
-echo "eve-ship:          $rows rows in ${ship_s}s = $ship_rate rows/s (peak RSS $(( $(cat "$work/rss") / 1024 )) MB)"
-
-# Anchor: the same lines straight from curl into one table whose columns
-# are the nested names, chunked like eve-ship's batches, one sender.
+# RUNS interleaved rounds (default 3) of: eve-ship, then curl on the same
+# lines; the machine may be shared, so every round also records the load
+# average, and the ratio is taken within a round. BEFORE=path/to/eve-ship
+# adds an older binary to each round (before/after in one run).
+runs=${RUNS:-3}
 q "CREATE TABLE default.anchor (timestamp String, event_type String, src_ip String, dest_ip String, src_port UInt16, dest_port UInt16, proto String, flow_id UInt64, \`alert.signature_id\` UInt32, \`alert.signature\` String, \`alert.severity\` UInt8) ENGINE = MergeTree() ORDER BY tuple()"
 split -l "$batch" "$work/eve.json" "$work/chunk."
-t0=$(date +%s.%N)
-for c in "$work"/chunk.*; do
-	curl -sf "$url/?input_format_skip_unknown_fields=1&input_format_import_nested_json=1&query=INSERT%20INTO%20default.anchor%20FORMAT%20JSONEachRow" --data-binary @"$c" >/dev/null
+ship_run() { # $1 binary; prints rows/s
+	q "DROP DATABASE IF EXISTS suricron" >/dev/null
+	"$1" schema --apply --clickhouse-url "$url"
+	rm -rf "$work/state"
+	local t0 t1
+	t0=$(date +%s.%N)
+	/usr/bin/time -f '%M' -o "$work/rss" "$1" --clickhouse-url "$url" --eve "$work/eve.json" --state-dir "$work/state" \
+		--sensor bench --start beginning --event-types all --batch-lines "$batch"
+	t1=$(date +%s.%N)
+	rows=$(q "SELECT (SELECT count() FROM suricron.alerts) + (SELECT count() FROM suricron.stats) + (SELECT count() FROM suricron.events)")
+	awk -v n="$rows" -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f", n/(b-a)}'
+}
+curl_run() {
+	q "TRUNCATE TABLE default.anchor" >/dev/null
+	local t0 t1 c
+	t0=$(date +%s.%N)
+	for c in "$work"/chunk.*; do
+		curl -sf "$url/?input_format_skip_unknown_fields=1&input_format_import_nested_json=1&query=INSERT%20INTO%20default.anchor%20FORMAT%20JSONEachRow" --data-binary @"$c" >/dev/null
+	done
+	t1=$(date +%s.%N)
+	awk -v n="$(q "SELECT count() FROM default.anchor")" -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f", n/(b-a)}'
+}
+: >"$work/rounds"
+for i in $(seq "$runs"); do
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	s=$(ship_run "$work/eve-ship"); rss=$(( $(cat "$work/rss") / 1024 ))
+	c=$(curl_run)
+	b=-
+	[ -n "${BEFORE:-}" ] && b=$(ship_run "$BEFORE")
+	echo "round $i: load $load; eve-ship $s rows/s (RSS $rss MB), curl $c rows/s, ratio $(awk -v a="$s" -v b="$c" 'BEGIN{printf "%.2f", a/b}'), before $b rows/s"
+	echo "$s $c $b" >>"$work/rounds"
 done
-t1=$(date +%s.%N)
-arows=$(q "SELECT count() FROM default.anchor")
-curl_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')
-curl_rate=$(awk -v n="$arows" -v s="$curl_s" 'BEGIN{printf "%.0f", n/s}')
-echo "curl --data-binary: $arows rows in ${curl_s}s = $curl_rate rows/s (anchor: the server's ingestion of the same lines)"
-awk -v a="$ship_rate" -v b="$curl_rate" 'BEGIN{printf "eve-ship / curl:    %.2f\n", a/b}'
+stat3() { sort -n | awk '{v[NR]=$1} END{printf "min %s median %s max %s", v[1], v[int((NR+1)/2)], v[NR]}'; }
+echo "eve-ship rows/s:   $(cut -d' ' -f1 "$work/rounds" | stat3)"
+echo "curl rows/s:       $(cut -d' ' -f2 "$work/rounds" | stat3)"
+echo "ratio per round:   $(awk '{printf "%.2f\n", $1/$2}' "$work/rounds" | stat3)"
+[ -n "${BEFORE:-}" ] && echo "before rows/s:     $(cut -d' ' -f3 "$work/rounds" | stat3); ratio $(awk '{printf "%.2f\n", $3/$2}' "$work/rounds" | stat3)"
+# The report below reads the last round's eve-ship rows.
+[ -n "${BEFORE:-}" ] && ship_run "$work/eve-ship" >/dev/null
+rows=$(q "SELECT (SELECT count() FROM suricron.alerts) + (SELECT count() FROM suricron.stats) + (SELECT count() FROM suricron.events)")
+echo "load average now:  $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Fleet report over the generated week (FINAL on every query).
 t0=$(date +%s.%N)

@@ -52,7 +52,7 @@ func run(t *testing.T, bin string, args ...string) (int, string) {
 // anomalies and stats of several public sensors.
 var sensorFiles = map[string][]string{
 	"s1": {"josevnz/eve-2.json", "josevnz/eve_no_events.json"},
-	"s2": {"frankhassanabad/wrccdc-2018-alerts.ndjson", "josevnz/eve_payload.json", "josevnz/eve_large-stats-first60.json"},
+	"s2": {"frankhassanabad/wrccdc-2018-alerts.ndjson", "josevnz/eve_payload.json", "josevnz/eve_large-stats-first60.json", "josevnz/eve_udp_flow.json"},
 }
 
 // writeEve concatenates a sensor's samples into dir/eve.json.

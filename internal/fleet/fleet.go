@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/suricron/suricron/internal/homenet"
 	"github.com/suricron/suricron/internal/report"
 	"github.com/suricron/suricron/internal/ship"
 )
@@ -26,6 +27,10 @@ type Source struct {
 	// before Now.
 	SilentAfter time.Duration
 	Now         func() time.Time
+	// HomeNet and SuricataYAML are weekly-report's --home-net and
+	// --suricata-yaml: the local network of sections 2 and 4, as in the
+	// local report.
+	HomeNet, SuricataYAML string
 }
 
 // Days runs the queries for period and returns the report's aggregates.
@@ -36,7 +41,11 @@ func (s *Source) Days(ctx context.Context, p report.Period, loc *time.Location, 
 	if top <= 0 {
 		top = 20
 	}
-	q := &querier{c: s.Client, loc: loc, sensor: s.Sensor, ctx: ctx}
+	set, err := homenet.NewSet(homenet.Options{HomeNet: s.HomeNet, SuricataYAML: s.SuricataYAML})
+	if err != nil {
+		return nil, fmt.Errorf("home net: %w", err)
+	}
+	q := &querier{c: s.Client, loc: loc, sensor: s.Sensor, ctx: ctx, ranges: set.Ranges()}
 	data := &report.SourceData{Cur: map[string]*report.Day{}, Prev: map[string]*report.Day{}, Base: map[string]*report.Day{}}
 	day := func(m map[string]*report.Day, date string) *report.Day {
 		d := m[date]
@@ -148,14 +157,31 @@ func (s *Source) Days(ctx context.Context, p report.Period, loc *time.Location, 
 			delete(data.Cur, date)
 		}
 	}
-	if len(data.Cur) == 1 && anchor.Events == 0 && len(anchor.Alerts.Src) == 0 {
+	// 2. Unusual ports and 4. local network, into the anchor day: the
+	// report sums the days, and one row per port or host keeps the
+	// members exactly as ranked here.
+	if err := q.ports(anchor, p, &data.Notes); err != nil {
+		return nil, err
+	}
+	if earlier, err := q.anyBefore(p.Start); err != nil {
+		return nil, err
+	} else if earlier {
+		day(data.Base, "before")
+	}
+	baseHosts := report.NewDay("hosts")
+	if err := q.hosts(anchor, baseHosts, p, top); err != nil {
+		return nil, err
+	}
+	if len(baseHosts.Hosts) > 0 {
+		data.Base["hosts"] = baseHosts
+	}
+	if len(data.Cur) == 1 && anchor.Events == 0 && len(anchor.Alerts.Src) == 0 && len(anchor.Ports) == 0 && len(anchor.Hosts) == 0 {
 		delete(data.Cur, anchor.Date)
 	}
 	data.Sensors, err = s.sensors(q, p, caps)
 	if err != nil {
 		return nil, err
 	}
-	data.Notes = append(data.Notes, "fleet report from ClickHouse: unusual ports and local network need flow events, which this report does not aggregate yet")
 	return data, nil
 }
 
@@ -258,6 +284,7 @@ type querier struct {
 	c      *ship.Client
 	loc    *time.Location
 	sensor string
+	ranges []homenet.Range // HOME_NET and the always-local ranges
 }
 
 // date is the expression of a row's calendar day in the report's zone.

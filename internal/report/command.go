@@ -53,7 +53,18 @@ type Command struct {
 // FleetSource opens --source clickhouse: the report's days from eve-ship's
 // tables. internal/fleet provides it (fleet.NewSource); it is passed in
 // because fleet builds on this package and so cannot be imported by it.
-type FleetSource func(server ship.Config, sensor string, silentAfter time.Duration, now func() time.Time) (Source, error)
+type FleetSource func(FleetQuery) (Source, error)
+
+// FleetQuery is what --source clickhouse needs to know: the server, which
+// sensor (all when empty), when a sensor counts as silent, and the local
+// network for the unusual-port and local-network sections.
+type FleetQuery struct {
+	Server                ship.Config
+	Sensor                string
+	SilentAfter           time.Duration
+	Now                   func() time.Time
+	HomeNet, SuricataYAML string
+}
 
 // NewCommand returns weekly-report's kong model for cli.Main.
 func NewCommand(fleet FleetSource) *Command { return &Command{fleet: fleet} }
@@ -88,7 +99,8 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 		cfg.From = DefaultFrom(MailnamePath, host)
 	}
 	if c.Source == "clickhouse" {
-		src, err := c.fleet(c.ServerConfig(), c.Sensor, c.SilentAfter, func() time.Time { return now })
+		src, err := c.fleet(FleetQuery{Server: c.ServerConfig(), Sensor: c.Sensor, SilentAfter: c.SilentAfter,
+			Now: func() time.Time { return now }, HomeNet: c.HomeNet, SuricataYAML: c.SuricataYAML})
 		if err != nil {
 			return err
 		}

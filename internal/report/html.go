@@ -116,7 +116,7 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 {{end}}</table>{{else}}{{template "none"}}{{end}}
 <h3 style="font-size:14px">Hosts new this week</h3>
 {{if .R.NewHosts}}<p>{{join .R.NewHosts " "}}</p>{{else}}{{template "none"}}{{end}}
-</body></html>
+{{template "sensors" .}}</body></html>
 `))
 
 // renderHTML writes the HTML report; with both chart sources set it shows

@@ -234,6 +234,8 @@ type Row struct {
 	EID   uint64
 	JSON  []byte
 	Src   string // path:offset, for the quarantine file and warnings
+	// refused: ClickHouse refused it and it went to quarantine.
+	refused bool
 }
 
 // rowMeta is what a row carries besides the record.

@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/suricron/suricron/internal/checkpoint"
@@ -202,6 +204,9 @@ func Run(ctx context.Context, cfg Config, deps Deps) (res *Result, err error) {
 		return s.maybeFlush(ctx, end)
 	})
 	if err != nil {
+		// A batch still in flight is waited for (never abandoned mid-POST)
+		// but not committed: the next run resends it.
+		s.wait()
 		return s.res, s.classify(ctx, fmt.Errorf("read %s: %w", cfg.Eve, err))
 	}
 	end := sess.End()
@@ -212,6 +217,9 @@ func Run(ctx context.Context, cfg Config, deps Deps) (res *Result, err error) {
 		if err := s.flush(ctx, end); err != nil {
 			return s.res, s.classify(ctx, err)
 		}
+	}
+	if err := s.settle(); err != nil {
+		return s.res, s.classify(ctx, err)
 	}
 	deps.Logger.Info("shipped", "sensor", sensor, "lines", s.res.Lines, "alerts", s.res.Rows[TableAlerts],
 		"stats", s.res.Rows[TableStats], "events", s.res.Rows[TableEvents], "quarantined", s.res.Quarantined)
@@ -249,9 +257,24 @@ type shipper struct {
 	byTable map[string][]Row
 	rows    int // rows in the open batch
 	bytes   int
-	pending int // lines read since the last commit
+	pending int        // lines read since the last commit
+	quarMu  sync.Mutex // the batch in flight quarantines while the next is read
 	quar    *os.File
-	quarN   int // quarantined in the open batch
+	quarN   int // lines quarantined while the open batch was read
+	flight  *inflight
+}
+
+// inflight is a batch whose INSERTs run while the next batch is read and
+// built: the one batch in flight. Its checkpoint commit happens in the
+// reading goroutine (the session is not shared), only after every INSERT
+// of the batch was answered 200, and before the next batch is prepared.
+type inflight struct {
+	end     checkpoint.Position
+	id      string
+	rows    map[string][]Row
+	quarN   int          // lines quarantined while it was read
+	refused atomic.Int64 // rows ClickHouse refused, quarantined
+	done    chan error
 }
 
 func (s *shipper) maybeFlush(ctx context.Context, end checkpoint.Position) error {
@@ -261,38 +284,100 @@ func (s *shipper) maybeFlush(ctx context.Context, end checkpoint.Position) error
 	return nil
 }
 
-// flush sends the open batch and commits the checkpoint at end. The batch
-// is recorded as pending first: after a crash between ClickHouse's 200 and
-// the commit, the next run re-reads exactly these lines and sends the same
-// rows (same eids), which ReplacingMergeTree collapses.
+// flush hands the open batch to the sender and returns while it is
+// inserted, so reading and building the next batch overlaps ClickHouse's
+// work on this one. The previous batch in flight is settled (waited for
+// and committed) first, so at most one batch is ever pending. A batch is
+// recorded as pending before its INSERTs: after a crash between
+// ClickHouse's 200 and the commit, the next run re-reads exactly these
+// lines and sends the same rows (same eids), which ReplacingMergeTree
+// collapses.
 func (s *shipper) flush(ctx context.Context, end checkpoint.Position) error {
+	if err := s.settle(); err != nil {
+		return err
+	}
 	id := s.sess.BatchID(end)
-	if s.rows > 0 {
-		if err := s.sess.Prepare(end, id); err != nil {
-			return fmt.Errorf("record pending batch: %w", err)
+	f := &inflight{end: end, id: id, rows: s.byTable, quarN: s.quarN, done: make(chan error, 1)}
+	s.byTable = map[string][]Row{}
+	s.rows, s.bytes, s.pending, s.quarN = 0, 0, 0, 0
+	if rowCount(f.rows) == 0 {
+		// Nothing to insert (only skipped or quarantined lines): commit now.
+		f.done <- nil
+		s.flight = f
+		return s.settle()
+	}
+	if err := s.sess.Prepare(end, id); err != nil {
+		return fmt.Errorf("record pending batch: %w", err)
+	}
+	s.flight = f
+	go func() { f.done <- s.send(ctx, f) }()
+	return nil
+}
+
+func rowCount(m map[string][]Row) int {
+	n := 0
+	for _, r := range m {
+		n += len(r)
+	}
+	return n
+}
+
+// send inserts one batch, the tables in parallel: each is its own INSERT
+// and ClickHouse parses them on separate threads.
+func (s *shipper) send(ctx context.Context, f *inflight) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(Tables))
+	for i, t := range Tables {
+		rows := f.rows[t]
+		if len(rows) == 0 {
+			continue
 		}
-		for _, t := range Tables {
-			rows := s.byTable[t]
-			for i := range rows {
-				rows[i].JSON = setBatchID(rows[i].JSON, id)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range rows {
+				rows[j].JSON = setBatchID(rows[j].JSON, f.id)
 			}
-			if err := s.insert(ctx, t, rows); err != nil {
-				return err
-			}
-		}
+			errs[i] = s.insert(ctx, t, rows, f)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// wait waits for the batch in flight without committing it.
+func (s *shipper) wait() {
+	if s.flight != nil {
+		<-s.flight.done
+		s.flight = nil
+	}
+}
+
+// settle waits for the batch in flight and, when all its INSERTs were
+// answered 200, commits the checkpoint at its end.
+func (s *shipper) settle() error {
+	f := s.flight
+	if f == nil {
+		return nil
+	}
+	s.flight = nil
+	if err := <-f.done; err != nil {
+		return err
 	}
 	if err := s.syncQuarantine(); err != nil {
 		return err
 	}
-	if err := s.sess.Commit(end, id, int64(s.quarN)); err != nil {
+	if err := s.sess.Commit(f.end, f.id, int64(f.quarN)+f.refused.Load()); err != nil {
 		return fmt.Errorf("commit checkpoint: %w", err)
 	}
 	for _, t := range Tables {
-		s.res.Rows[t] += len(s.byTable[t])
-		s.byTable[t] = s.byTable[t][:0]
+		for _, r := range f.rows[t] {
+			if !r.refused {
+				s.res.Rows[t]++
+			}
+		}
 	}
 	s.res.Batches++
-	s.rows, s.bytes, s.pending, s.quarN = 0, 0, 0, 0
 	return nil
 }
 
@@ -314,7 +399,7 @@ func setBatchID(row []byte, id string) []byte {
 // insert sends rows and, when ClickHouse blames the data, bisects: the
 // halves it accepts are in, the single rows it refuses go to quarantine.
 // Resending an accepted half later is harmless (same eids).
-func (s *shipper) insert(ctx context.Context, table string, rows []Row) error {
+func (s *shipper) insert(ctx context.Context, table string, rows []Row, f *inflight) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -329,14 +414,15 @@ func (s *shipper) insert(ctx context.Context, table string, rows []Row) error {
 		return err
 	}
 	if len(rows) == 1 {
-		s.res.Rows[table]-- // counted with the batch; it was not inserted
-		return s.quarantine(table, rows[0].Src, se.Msg, rows[0].JSON, nil)
+		f.refused.Add(1)
+		rows[0].refused = true // counted with the batch; it was not inserted
+		return s.quarantine(table, rows[0].Src, se.Msg, rows[0].JSON, nil, false)
 	}
 	h := len(rows) / 2
-	if err := s.insert(ctx, table, rows[:h]); err != nil {
+	if err := s.insert(ctx, table, rows[:h], f); err != nil {
 		return err
 	}
-	return s.insert(ctx, table, rows[h:])
+	return s.insert(ctx, table, rows[h:], f)
 }
 
 // quarantineEntry is one line of the quarantine file.
@@ -354,10 +440,15 @@ func (s *shipper) quarantineLine(line []byte, end checkpoint.Position, cause err
 	if eve.IsBlank(line) {
 		return nil
 	}
-	return s.quarantine("", checkpoint.FormatPos(end), cause.Error(), nil, line)
+	return s.quarantine("", checkpoint.FormatPos(end), cause.Error(), nil, line, true)
 }
 
-func (s *shipper) quarantine(table, src, msg string, row, line []byte) error {
+// quarantine appends one entry; the reading goroutine (bad lines, which
+// count into the open batch) and the batch in flight (refused rows) share
+// the file.
+func (s *shipper) quarantine(table, src, msg string, row, line []byte, openBatch bool) error {
+	s.quarMu.Lock()
+	defer s.quarMu.Unlock()
 	if s.quar == nil {
 		f, err := os.OpenFile(QuarantinePath(s.cfg.StateDir), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
@@ -378,7 +469,9 @@ func (s *shipper) quarantine(table, src, msg string, row, line []byte) error {
 		return fmt.Errorf("write quarantine file %s: %w", s.quar.Name(), err)
 	}
 	s.res.Quarantined++
-	s.quarN++
+	if openBatch {
+		s.quarN++
+	}
 	s.deps.Logger.Warn("record quarantined", "source", src, "table", table, "err", msg, "file", s.quar.Name())
 	return nil
 }
@@ -386,6 +479,8 @@ func (s *shipper) quarantine(table, src, msg string, row, line []byte) error {
 // syncQuarantine makes the quarantined rows durable before the checkpoint
 // moves past them.
 func (s *shipper) syncQuarantine() error {
+	s.quarMu.Lock()
+	defer s.quarMu.Unlock()
 	if s.quar == nil {
 		return nil
 	}
