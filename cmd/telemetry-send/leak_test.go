@@ -100,7 +100,7 @@ func TestTokenEchoedByServerDoesNotLeak(t *testing.T) {
 			t.Errorf("%s: last.json = %s", proto, last)
 		}
 		assertNoToken(t, proto+" last.json", last, token)
-		m, err := os.ReadFile(metricsFile)
+		m, err := os.ReadFile(filepath.Join(dir, "metrics-telemetry-send-send.prom")) // the send job's own file beside --metrics-file
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,9 +32,9 @@ func newMetrics(svc *Service, command, job string) *metrics.Registry {
 }
 
 // writeRunMetrics adds the run's outcome to what the command recorded and
-// writes the file. A failed run keeps the last success time of the file,
-// so an alert on "no success for 2 h" works across cron's separate
-// processes. A write error is logged, never turned into a failed run: the
+// writes the job's own file (metrics.Registry.File). A failed run keeps
+// the last success time read back from that file, so an alert on "no
+// success for 2 h" works across cron's separate processes. A write error is logged, never turned into a failed run: the
 // job's work is done and committed by now.
 func writeRunMetrics(reg *metrics.Registry, path, version string, start, end time.Time, code int, logger *slog.Logger) {
 	if reg == nil {
@@ -47,7 +47,7 @@ func writeRunMetrics(reg *metrics.Registry, path, version string, start, end tim
 	const successHelp = "Unix time of the last successful run."
 	if code == exitcode.ExitOK {
 		reg.Set(MetricLastSuccess, successHelp, unixSeconds(end))
-	} else if v, ok, err := metrics.ReadValue(path, MetricLastSuccess, reg.Labels()...); err == nil && ok {
+	} else if v, ok, err := metrics.ReadValue(reg.File(path), MetricLastSuccess, reg.Labels()...); err == nil && ok {
 		reg.Set(MetricLastSuccess, successHelp, v)
 	}
 	if err := reg.WriteFile(path); err != nil {

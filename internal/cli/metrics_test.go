@@ -28,9 +28,10 @@ func (c *metricsCmd) Run(_ context.Context, env *Env) error {
 }
 
 func TestMetricsFileAfterRun(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "suricron.prom")
+	configured := filepath.Join(t.TempDir(), "suricron.prom")
+	path := filepath.Join(filepath.Dir(configured), "suricron-alert-digest.prom") // the job's own file
 	var errb bytes.Buffer
-	code := Main(Options{Name: "alert-digest", Section: "digest", Version: "v1.2", Args: []string{"--metrics-file", path}, Stderr: &errb}, &metricsCmd{})
+	code := Main(Options{Name: "alert-digest", Section: "digest", Version: "v1.2", Args: []string{"--metrics-file", configured}, Stderr: &errb}, &metricsCmd{})
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
@@ -47,7 +48,7 @@ func TestMetricsFileAfterRun(t *testing.T) {
 	}
 
 	// A failed run records its exit code and keeps the earlier success.
-	code = Main(Options{Name: "alert-digest", Section: "digest", Version: "v1.2", Args: []string{"--metrics-file", path, "--fail"}, Stderr: &errb}, &metricsCmd{})
+	code = Main(Options{Name: "alert-digest", Section: "digest", Version: "v1.2", Args: []string{"--metrics-file", configured, "--fail"}, Stderr: &errb}, &metricsCmd{})
 	if code != exitcode.ExitTempFail {
 		t.Fatalf("exit %d, want 75", code)
 	}
@@ -67,7 +68,7 @@ func TestMetricsFileFromConfigAndUnwritable(t *testing.T) {
 	if code := Main(Options{Name: "x", Section: "digest", Args: []string{"-c", cfg}, Stderr: &errb}, &metricsCmd{}); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	if _, err := os.Stat(path); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "m-x.prom")); err != nil {
 		t.Errorf("metrics_file from the config not written: %v", err)
 	}
 	// The job's work is done when metrics are written; a bad metrics
@@ -101,8 +102,9 @@ func TestMetricsJobIsTheSubcommand(t *testing.T) {
 			t.Fatalf("%v: exit %d: %s", args, code, errb.String())
 		}
 	}
-	// Both jobs share the file, each with its own samples.
+	// Each job writes its own file beside the configured name.
 	for _, job := range []string{"send", "heartbeat"} {
+		path := filepath.Join(filepath.Dir(path), "m-telemetry-send-"+job+".prom")
 		if _, ok, _ := metrics.ReadValue(path, "suricron_x", metrics.Label{Name: "command", Value: "telemetry-send"}, metrics.Label{Name: "job", Value: job}); !ok {
 			b, _ := os.ReadFile(path)
 			t.Errorf("no sample for job %s in\n%s", job, b)

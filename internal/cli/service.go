@@ -19,10 +19,10 @@ import (
 type Service struct {
 	Jitter time.Duration `help:"Wait a random time up to this long before a one-shot run, so many sensors do not hit a server at the same second (cron has no random minute)." placeholder:"DURATION" group:"shared"`
 	Every  string        `help:"Service mode: stay in the foreground and run on this schedule, a duration (5m) or a 5-field cron spec (\"*/5 * * * *\"). Runs never overlap and share the cron runs' lock." placeholder:"SCHEDULE" group:"shared"`
-	// MetricsFile is a top-level config key so that one file in
-	// node_exporter's textfile directory serves every command; each job
-	// replaces only its own samples there.
-	MetricsFile string `name:"metrics-file" help:"After each run, write Prometheus textfile-collector metrics (last run and success time, exit code, events, bad lines, sent/failed, rules, drop ratio) to this file, e.g. suricron.prom in the node exporter's textfile directory. Several jobs may share one file." config:"metrics_file" placeholder:"FILE" group:"shared"`
+	// MetricsFile is a top-level config key so that one setting serves
+	// every command; each job writes its own file beside it
+	// (metrics.Registry.File) and node_exporter merges the directory.
+	MetricsFile string `name:"metrics-file" help:"After each run, write Prometheus textfile-collector metrics (last run and success time, exit code, events, bad lines, sent/failed, rules, drop ratio), one file per job beside this name: suricron.prom in the node exporter's textfile directory gives suricron-<command>.prom there." config:"metrics_file" placeholder:"FILE" group:"shared"`
 }
 
 // ServiceFlags lets Main find the group.

@@ -3,8 +3,11 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,34 +15,71 @@ import (
 	"github.com/suricron/suricron/internal/exitcode"
 )
 
+// TestRunEveryNeverOverlaps holds the first run past two intervals: no
+// second run may start until it ends, and the service goes on running
+// afterwards. Asserted on the order of events, not on elapsed time.
 func TestRunEveryNeverOverlaps(t *testing.T) {
 	if testing.Short() {
-		t.Skip("takes 3 s")
+		t.Skip("holds a run for 2.5 s")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3200*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var running, maxRunning, runs atomic.Int32
-	err := RunEvery(ctx, slog.New(slog.DiscardHandler), "1s", func(ctx context.Context) error {
-		n := running.Add(1)
-		defer running.Add(-1)
-		if n > maxRunning.Load() {
-			maxRunning.Store(n)
-		}
-		runs.Add(1)
-		select { // slower than the interval
-		case <-time.After(1500 * time.Millisecond):
-		case <-ctx.Done():
-		}
-		return exitcode.TempFail(errors.New("lock busy"))
-	})
-	if err != nil {
-		t.Fatal(err)
+	var (
+		mu      sync.Mutex
+		events  []string
+		running atomic.Int32
+		overlap atomic.Bool
+		runs    atomic.Int32
+	)
+	release := make(chan struct{})
+	third := make(chan struct{})
+	log := func(e string) { mu.Lock(); events = append(events, e); mu.Unlock() }
+	done := make(chan error, 1)
+	go func() {
+		done <- RunEvery(ctx, slog.New(slog.DiscardHandler), "1s", func(ctx context.Context) error {
+			if running.Add(1) > 1 {
+				overlap.Store(true)
+			}
+			defer running.Add(-1)
+			n := runs.Add(1)
+			log(fmt.Sprintf("start %d", n))
+			defer log(fmt.Sprintf("end %d", n))
+			switch n {
+			case 1: // slower than the interval
+				select {
+				case <-release:
+				case <-ctx.Done():
+				}
+			case 3:
+				close(third)
+			}
+			return exitcode.TempFail(errors.New("lock busy"))
+		})
+	}()
+	// Give the scheduler two intervals' worth of chances to overlap.
+	time.Sleep(2500 * time.Millisecond)
+	close(release)
+	select {
+	case <-third:
+	case <-time.After(60 * time.Second):
+		t.Fatal("no third run within 60 s after the slow first run ended")
 	}
-	if maxRunning.Load() != 1 {
-		t.Errorf("%d runs overlapped", maxRunning.Load())
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("RunEvery did not return within 60 s of its context ending")
 	}
-	if r := runs.Load(); r < 2 || r > 3 {
-		t.Errorf("%d runs in 3.2 s at 1 s with 1.5 s jobs", r)
+	if overlap.Load() {
+		t.Error("runs overlapped")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"start 1", "end 1", "start 2", "end 2", "start 3"}; len(events) < len(want) || !slices.Equal(events[:len(want)], want) {
+		t.Errorf("events %v, want them to begin %v", events, want)
 	}
 }
 

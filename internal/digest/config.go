@@ -58,6 +58,9 @@ type Deps struct {
 	Stdout   io.Writer   // --dry-run output
 	Logger   *slog.Logger
 	Metrics  *metrics.Registry // --metrics-file; nil records nothing
+	// Mailname names the default sender's domain (mail.DefaultFrom);
+	// empty means mail.MailnamePath, /etc/mailname.
+	Mailname string
 }
 
 // defaults fills the Deps a caller left nil; every Run calls it first.
@@ -71,6 +74,9 @@ func (d *Deps) defaults() {
 		} else {
 			d.Hostname = "localhost"
 		}
+	}
+	if d.Mailname == "" {
+		d.Mailname = mail.MailnamePath
 	}
 	if d.Stdout == nil {
 		d.Stdout = io.Discard

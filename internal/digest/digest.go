@@ -46,6 +46,9 @@ func run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 	deps.defaults()
 	log := deps.Logger
 	now := deps.Now()
+	if cfg.Mail.From == "" { // issue 20: /etc/mailname, as Debian MTAs and weekly-report use it
+		cfg.Mail.From = mail.DefaultFrom(deps.Mailname, messageIDHost(deps.Hostname))
+	}
 	set, err := cfg.compile(now, deps.Hostname, log)
 	if err != nil {
 		return nil, err

@@ -111,13 +111,18 @@ func TestTemporaryFailuresKeepState(t *testing.T) {
 			if bad.Mail.Timeout == 0 {
 				bad.Mail.Timeout = 5 * time.Second
 			}
-			start := time.Now()
-			_, err := e.run(t, bad)
+			// A hang guard only (a loaded CI may be slow): the transport's
+			// timeout must end the hanging server's session at all.
+			done := make(chan error, 1)
+			go func() { _, err := e.run(t, bad); done <- err }()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(60 * time.Second):
+				t.Fatalf("%s: the run did not end within 60 s: transport timeout not applied", name)
+			}
 			if code := cli.ExitCode(err); code != exitcode.ExitTempFail {
 				t.Fatalf("exit %d (%v), want 75", code, err)
-			}
-			if d := time.Since(start); d > 4*time.Second {
-				t.Errorf("failure took %v", d)
 			}
 			pos, pend := e.statePos(t)
 			if pos != committed {

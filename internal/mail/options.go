@@ -13,7 +13,7 @@ import (
 // variables declared once here and embedded in each command.
 type Options struct {
 	To           []string      `help:"Recipient (repeatable)." default:"root@localhost" config:"mail.to" placeholder:"ADDR"`
-	From         string        `help:"Sender address (default suricron@<host name>)." config:"mail.from" placeholder:"ADDR"`
+	From         string        `help:"Sender address (default suricron@ the name in /etc/mailname, else the host name)." config:"mail.from" placeholder:"ADDR"`
 	SMTP         string        `name:"smtp" help:"SMTP server URL: smtp://host:port (STARTTLS when offered; ?starttls=required to insist) or smtps://host:port. Default smtp://localhost:25." config:"mail.smtp" placeholder:"URL" xor:"transport"`
 	Sendmail     string        `help:"Pipe the message to this sendmail binary (PATH -t -i) instead of SMTP." config:"mail.sendmail" placeholder:"PATH" xor:"transport"`
 	Username     string        `name:"smtp-username" help:"SMTP AUTH user (PLAIN or LOGIN, only over TLS)." config:"mail.username" placeholder:"USER"`

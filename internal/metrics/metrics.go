@@ -2,7 +2,9 @@
 // writes them as a Prometheus textfile-collector file (node_exporter
 // --collector.textfile.directory). A cron job is not scraped, so the file
 // is the run's report card: written whole and atomically after each run so
-// that node_exporter never reads half a file.
+// that node_exporter never reads half a file. Each job writes its own file
+// (see Registry.File) and the collector merges the directory, as it is
+// designed to: no job parses or locks another's output.
 package metrics
 
 import (
@@ -13,13 +15,13 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/suricron/suricron/internal/atomicfile"
-	"github.com/suricron/suricron/internal/lock"
 )
 
 // Kind is the Prometheus metric type written on the # TYPE line.
@@ -166,53 +168,23 @@ func (f *family) find(labels []Label) *series {
 // constant labels first. It refuses invalid metric or label names rather
 // than write a file node_exporter would reject as a whole.
 func (r *Registry) WriteText(w io.Writer) error {
-	return r.writeMerged(w, nil)
-}
-
-// foreign is what another writer left in a shared file: its families'
-// HELP and TYPE lines and its sample lines, kept verbatim.
-type foreign struct {
-	help, typ string // whole lines, or "" when absent
-	samples   []string
-}
-
-func (r *Registry) writeMerged(w io.Writer, other map[string]*foreign) error {
 	if r == nil {
 		return nil
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	names := make([]string, 0, len(r.families)+len(other))
+	names := make([]string, 0, len(r.families))
 	for n := range r.families {
 		names = append(names, n)
-	}
-	for n, f := range other {
-		if _, ours := r.families[n]; !ours && len(f.samples) > 0 {
-			names = append(names, n)
-		}
 	}
 	slices.Sort(names)
 	bw := bufio.NewWriter(w)
 	for _, n := range names {
-		o := other[n]
 		f := r.families[n]
-		if f == nil {
-			bw.WriteString(o.help)
-			bw.WriteString(o.typ)
-			for _, s := range o.samples {
-				bw.WriteString(s)
-			}
-			continue
-		}
 		if !validName(f.name, true) {
 			return fmt.Errorf("metrics: invalid metric name %q", f.name)
 		}
 		fmt.Fprintf(bw, "# HELP %s %s\n# TYPE %s %s\n", f.name, escapeHelp(f.help), f.name, f.kind)
-		if o != nil {
-			for _, s := range o.samples {
-				bw.WriteString(s)
-			}
-		}
 		for _, s := range f.series {
 			bw.WriteString(f.name)
 			all := append(slices.Clone(r.constant), s.labels...)
@@ -237,100 +209,66 @@ func (r *Registry) writeMerged(w io.Writer, other map[string]*foreign) error {
 	return bw.Flush()
 }
 
-// WriteFile writes the registry into path for node_exporter's textfile
-// collector. Several jobs may share one file (all suricron commands, or
-// telemetry-send's send and heartbeat): the samples carrying this
-// registry's constant labels are replaced, the others kept, under an flock
-// on path+".lock" so that two jobs finishing together do not lose each
-// other's update. The write is atomic: a temp file in the same directory
+// File is the file this registry writes for the configured metrics_file:
+// one file per job in the configured file's directory, named after its
+// base name (without .prom) and the constant label values, e.g.
+// suricron.prom → suricron-alert-digest.prom, suricron-telemetry-send-heartbeat.prom.
+// node_exporter's textfile collector merges every *.prom of its directory
+// itself, so no job ever reads or rewrites another job's file: no merge
+// and no lock (issue 15). A label value equal to the one before it is
+// named once (command alert-digest, job alert-digest).
+func (r *Registry) File(configured string) string {
+	dir, base := filepath.Split(configured)
+	name := strings.TrimSuffix(base, ".prom")
+	prev := ""
+	for _, l := range r.Labels() {
+		if l.Value == "" || l.Value == prev {
+			continue
+		}
+		prev = l.Value
+		name += "-" + fileSafe(l.Value)
+	}
+	return filepath.Join(dir, name+".prom")
+}
+
+// fileSafe keeps a label value usable as part of a file name: the values
+// are suricron's own command and job names, but a slash or a leading dot
+// must never turn into another directory or a hidden file.
+func fileSafe(v string) string {
+	return strings.Map(func(c rune) rune {
+		if c == '-' || c == '_' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') {
+			return c
+		}
+		return '_'
+	}, v)
+}
+
+// WriteFile writes the registry to File(configured) for node_exporter's
+// textfile collector, replacing the whole file: it holds only this job's
+// samples. The write is atomic: a temp file in the same directory
 // (node_exporter reads only *.prom, which the temp name does not end in),
-// fsync, chmod 0644 so the node_exporter user can read it, rename.
-func (r *Registry) WriteFile(path string) (err error) {
+// fsync, chmod 0644 so the node_exporter user can read it, rename. Two jobs
+// finishing together write different files and cannot lose each other's
+// samples; two runs of the same job replace each other whole.
+func (r *Registry) WriteFile(configured string) error {
 	if r == nil {
 		return nil
 	}
-	// Waited for, not tried: a write takes milliseconds. Opened read-only
-	// (internal/lock.Wait) so that a lock file left by root after a manual
-	// run still works for the service user.
-	l, err := lock.Wait(path+".lock", 0o644)
-	if err != nil {
-		return fmt.Errorf("metrics file: %w", err)
-	}
-	defer l.Unlock()
-	other, err := readForeign(path, r.constant)
-	if err != nil {
-		return fmt.Errorf("metrics file: %w", err)
-	}
 	var buf bytes.Buffer
-	if err := r.writeMerged(&buf, other); err != nil {
+	if err := r.WriteText(&buf); err != nil {
 		return err
 	}
-	// node_exporter reads the file at any moment: replace it whole.
-	if err := atomicfile.Write(path, buf.Bytes(), 0o644); err != nil {
+	if err := atomicfile.Write(r.File(configured), buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("metrics file: %w", err)
 	}
 	return nil
 }
 
-// readForeign parses an earlier file and keeps what does not belong to
-// owner, i.e. every sample that lacks one of owner's labels. Lines it
-// cannot parse are dropped: the file is ours, and keeping a broken line
-// would make node_exporter reject the whole file.
-func readForeign(path string, owner []Label) (map[string]*foreign, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]*foreign{}
-	get := func(name string) *foreign {
-		f := out[name]
-		if f == nil {
-			f = &foreign{}
-			out[name] = f
-		}
-		return f
-	}
-	for line := range strings.Lines(string(b)) {
-		if !strings.HasSuffix(line, "\n") {
-			line += "\n"
-		}
-		if strings.HasPrefix(line, "# HELP ") || strings.HasPrefix(line, "# TYPE ") {
-			fields := strings.Fields(line)
-			if len(fields) < 3 {
-				continue
-			}
-			if fields[1] == "HELP" {
-				get(fields[2]).help = line
-			} else {
-				get(fields[2]).typ = line
-			}
-			continue
-		}
-		name, ls, _, ok := parseSample(strings.TrimSpace(line))
-		if !ok {
-			continue
-		}
-		owned := true // with no owner labels, the whole file is ours
-		for _, l := range owner {
-			if v, ok := ls[l.Name]; !ok || v != l.Value {
-				owned = false
-				break
-			}
-		}
-		if !owned {
-			get(name).samples = append(get(name).samples, line)
-		}
-	}
-	return out, nil
-}
-
 // ReadValue finds one sample in a metrics file written earlier, matching
 // the metric name and exactly the given labels (in any order). A missing
 // file or series is (0, false, nil); only an unreadable file is an error.
-// It reads what WriteText writes, not arbitrary exposition text.
+// It reads what WriteText writes, not arbitrary exposition text: a job
+// reads its own File back to carry its last success time over a failed run.
 func ReadValue(path, name string, labels ...Label) (float64, bool, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {

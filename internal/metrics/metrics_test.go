@@ -2,9 +2,11 @@ package metrics
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -98,13 +100,17 @@ func TestConcurrentAdd(t *testing.T) {
 
 func TestWriteFileAtomicAndReadable(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, "suricron.prom")
+	configured := filepath.Join(dir, "suricron.prom")
+	r := New(Label{"command", "x"}, Label{"job", `a"b`})
+	path := filepath.Join(dir, "suricron-x-a_b.prom")
+	if got := r.File(configured); got != path {
+		t.Fatalf("File(%s) = %s, want %s", configured, got, path)
+	}
 	if err := os.WriteFile(path, []byte("old content\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := New(Label{"command", "x"}, Label{"job", `a"b`})
 	r.Set("suricron_last_success_timestamp_seconds", "Last success.", 1763712345)
-	if err := r.WriteFile(path); err != nil {
+	if err := r.WriteFile(configured); err != nil {
 		t.Fatal(err)
 	}
 	fi, err := os.Stat(path)
@@ -116,12 +122,12 @@ func TestWriteFileAtomicAndReadable(t *testing.T) {
 	}
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
-		if n := e.Name(); n != "suricron.prom" && n != "suricron.prom.lock" {
-			t.Errorf("temp file left behind: %s", n)
+		if n := e.Name(); n != filepath.Base(path) {
+			t.Errorf("file left beside the job's own (temp, lock or the configured name): %s", n)
 		}
 	}
 	if b, _ := os.ReadFile(path); strings.Contains(string(b), "old content") {
-		t.Errorf("unparseable old line kept: %q", b)
+		t.Errorf("old content kept: %q", b)
 	}
 	v, ok, err := ReadValue(path, "suricron_last_success_timestamp_seconds", Label{"job", `a"b`}, Label{"command", "x"})
 	if err != nil || !ok || v != 1763712345 {
@@ -132,6 +138,28 @@ func TestWriteFileAtomicAndReadable(t *testing.T) {
 	}
 	if _, ok, err := ReadValue(filepath.Join(dir, "none.prom"), "x"); ok || err != nil {
 		t.Errorf("missing file: ok=%v err=%v", ok, err)
+	}
+}
+
+// The file name comes from the configured name and the job's labels; it
+// always stays in the configured directory and ends in .prom (the only
+// files node_exporter reads).
+func TestFileNames(t *testing.T) {
+	for _, tc := range []struct {
+		configured string
+		labels     []Label
+		want       string
+	}{
+		{"/m/suricron.prom", []Label{{"command", "alert-digest"}, {"job", "alert-digest"}}, "/m/suricron-alert-digest.prom"},
+		{"/m/suricron.prom", []Label{{"command", "telemetry-send"}, {"job", "heartbeat"}}, "/m/suricron-telemetry-send-heartbeat.prom"},
+		{"/m/suricron.prom", []Label{{"command", "weekly-report"}, {"job", "collect"}}, "/m/suricron-weekly-report-collect.prom"},
+		{"/m/sensor1", []Label{{"command", "rules-update"}, {"job", "rules-update"}}, "/m/sensor1-rules-update.prom"},
+		{"/m/suricron.prom", []Label{{"command", "../../etc/x"}, {"job", ".hidden"}}, "/m/suricron-______etc_x-_hidden.prom"},
+		{"/m/suricron.prom", nil, "/m/suricron.prom"},
+	} {
+		if got := New(tc.labels...).File(tc.configured); got != tc.want {
+			t.Errorf("File(%s) with %v = %s, want %s", tc.configured, tc.labels, got, tc.want)
+		}
 	}
 }
 
@@ -156,61 +184,82 @@ func TestReset(t *testing.T) {
 	}
 }
 
-// Two jobs share one file: each write replaces only the writer's own
-// samples, and a family both write appears once with both samples.
-func TestWriteFileMergesJobs(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "suricron.prom")
+// Two jobs of one command (telemetry-send's send and heartbeat, cron's
+// separate processes) write separate files; what node_exporter collects
+// from the directory holds both, once each, and a series a job no longer
+// records disappears instead of going stale.
+func TestWriteFileOneFilePerJob(t *testing.T) {
+	dir := t.TempDir()
+	configured := filepath.Join(dir, "suricron.prom")
 	send := New(Label{"command", "telemetry-send"}, Label{"job", "send"})
 	send.Set("suricron_last_run_timestamp_seconds", "Last run.", 100)
 	send.Set("suricron_telemetry_events_sent", "Sent.", 7)
 	hb := New(Label{"command", "telemetry-send"}, Label{"job", "heartbeat"})
 	hb.Set("suricron_last_run_timestamp_seconds", "Last run.", 200)
 	for _, r := range []*Registry{send, hb} {
-		if err := r.WriteFile(path); err != nil {
+		if err := r.WriteFile(configured); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// The next send run: new values, and a series it no longer records
-	// disappears instead of going stale.
 	send.Reset()
 	send.Set("suricron_last_run_timestamp_seconds", "Last run.", 300)
-	if err := send.WriteFile(path); err != nil {
+	if err := send.WriteFile(configured); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(path)
+	got := collectTextfiles(t, dir)
+	want := []string{
+		`suricron_last_run_timestamp_seconds{command="telemetry-send",job="heartbeat"} 200`,
+		`suricron_last_run_timestamp_seconds{command="telemetry-send",job="send"} 300`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Error(diff)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "suricron-telemetry-send-heartbeat.prom"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `# HELP suricron_last_run_timestamp_seconds Last run.
+	wantHB := `# HELP suricron_last_run_timestamp_seconds Last run.
 # TYPE suricron_last_run_timestamp_seconds gauge
 suricron_last_run_timestamp_seconds{command="telemetry-send",job="heartbeat"} 200
-suricron_last_run_timestamp_seconds{command="telemetry-send",job="send"} 300
 `
-	if diff := cmp.Diff(want, string(b)); diff != "" {
-		t.Error(diff)
+	if diff := cmp.Diff(wantHB, string(b)); diff != "" {
+		t.Errorf("the heartbeat's file holds only its own samples:\n%s", diff)
 	}
 }
 
+// Commands finishing at the same moment never lose each other's metrics:
+// each replaces only its own file, whole.
 func TestWriteFileConcurrentWritersKeepEachOther(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "suricron.prom")
+	dir := t.TempDir()
+	configured := filepath.Join(dir, "suricron.prom")
+	commands := []string{"rules-update", "alert-digest", "telemetry-send", "weekly-report", "eve-ship", "other"}
 	var wg sync.WaitGroup
-	for i := range 6 {
+	start := make(chan struct{})
+	for i, c := range commands {
 		wg.Go(func() {
-			r := New(Label{"job", string(rune('a' + i))})
-			r.Set("runs", "", float64(i))
-			for range 20 {
-				if err := r.WriteFile(path); err != nil {
+			<-start
+			r := New(Label{"command", c}, Label{"job", c})
+			for n := range 20 {
+				r.Set("suricron_last_run_exit_code", "Exit code.", float64(i))
+				r.Set("suricron_eve_lines_read", "Lines.", float64(n))
+				if err := r.WriteFile(configured); err != nil {
 					t.Error(err)
 					return
 				}
 			}
 		})
 	}
+	close(start)
 	wg.Wait()
-	for i := range 6 {
-		v, ok, err := ReadValue(path, "runs", Label{"job", string(rune('a' + i))})
-		if err != nil || !ok || v != float64(i) {
-			t.Errorf("job %d: %v %v %v", i, v, ok, err)
-		}
+	got := collectTextfiles(t, dir)
+	var want []string
+	for i, c := range commands {
+		want = append(want,
+			fmt.Sprintf(`suricron_eve_lines_read{command=%q,job=%q} 19`, c, c),
+			fmt.Sprintf(`suricron_last_run_exit_code{command=%q,job=%q} %d`, c, c, i))
+	}
+	slices.Sort(want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Error(diff)
 	}
 }

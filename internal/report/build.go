@@ -24,6 +24,7 @@ type Report struct {
 	TopTalkers   []HostRow      `json:"top_talkers"`
 	NewHosts     []string       `json:"new_hosts"`
 	Notes        []string       `json:"notes"`
+	Coverage     []Coverage     `json:"coverage,omitempty"`
 	Sensors      []SensorRow    `json:"sensors,omitempty"` // fleet report only
 }
 
@@ -136,6 +137,8 @@ type buildInput struct {
 	expected PortSet
 	top      int
 	notes    []string // from reading (bad lines, gaps)
+	// coverage is asked only when the period has no data (empty.go).
+	coverage func() ([]Coverage, error)
 }
 
 // bigLimits sum a week without dropping rows; the per-day files are

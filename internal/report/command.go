@@ -21,8 +21,8 @@ type Command struct {
 
 	Files  []string `help:"Ad hoc: report on these eve files (globs; plain or .gz, any order) without reading or writing state." placeholder:"GLOB" sep:"none"`
 	Week   string   `help:"ISO week to report, e.g. 2026-W46 (default: the previous week; ad hoc: the last 7 days)." placeholder:"YYYY-Www"`
-	Since  string   `help:"Period start: RFC 3339, YYYY-MM-DD[ HH:MM] or a duration back from now (7d, 36h)." placeholder:"T"`
-	Until  string   `help:"Period end (exclusive), same forms as --since; default now." placeholder:"T"`
+	Since  timeArg  `help:"Period start: RFC 3339, YYYY-MM-DD[ HH:MM] or a duration back from now (7d, 36h)." placeholder:"T"`
+	Until  timeArg  `help:"Period end (exclusive), same forms as --since; default now." placeholder:"T"`
 	Format string   `help:"Output format: text, markdown, json or html." default:"text" enum:"text,markdown,json,html"`
 	Out    string   `help:"Write the report to this file (atomically) instead of stdout." placeholder:"FILE"`
 	Top    int      `help:"Rows per table." default:"20" placeholder:"N"`
@@ -82,12 +82,12 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 	}
 	var err error
 	if c.Since != "" {
-		if cfg.Since, err = ParseTimeArg(c.Since, now, loc); err != nil {
+		if cfg.Since, err = ParseTimeArg(string(c.Since), now, loc); err != nil {
 			return err
 		}
 	}
 	if c.Until != "" {
-		if cfg.Until, err = ParseTimeArg(c.Until, now, loc); err != nil {
+		if cfg.Until, err = ParseTimeArg(string(c.Until), now, loc); err != nil {
 			return err
 		}
 	}
@@ -96,7 +96,7 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 		host, _ = os.Hostname()
 	}
 	if cfg.From == "" {
-		cfg.From = DefaultFrom(MailnamePath, host)
+		cfg.From = mail.DefaultFrom(mail.MailnamePath, host)
 	}
 	if c.Source == "clickhouse" {
 		src, err := c.fleet(FleetQuery{Server: c.ServerConfig(), Sensor: c.Sensor, SilentAfter: c.SilentAfter,

@@ -44,6 +44,9 @@ type Folder struct {
 	Bad int64
 	// Lines counts every line offered.
 	Lines int64
+	// Span is the time span of the events folded, in or out of the window
+	// (empty.go reports it when the window has no data).
+	Span Span
 }
 
 // NewFolder starts an empty fold. carry is the last stats record of the
@@ -172,6 +175,7 @@ func (f *Folder) apply(r *decoded) {
 }
 
 func (f *Folder) day(t time.Time) *Day {
+	f.Span.add(t)
 	m, before := f.days, false
 	switch {
 	case !f.until.IsZero() && !t.Before(f.until):

@@ -40,6 +40,7 @@ type htmlView struct {
 // Gmail and Outlook drop <style> blocks, so every cell carries its style.
 var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"num":   num,
+	"many":  plural,
 	"bytes": bytesHuman,
 	"pct":   pct,
 	"stamp": stamp,
@@ -97,7 +98,7 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 {{end}}</table>{{else}}{{template "none"}}{{end}}
 
 <h2 style="font-size:16px">3. Capture health</h2>
-{{with .R.Capture}}{{if eq .Records 0}}<p>No stats records in this period.</p>{{else if not .HasCapture}}<p>{{num .Records}} stats records, no capture section (pcap-file mode); restarts {{.Restarts}}</p>{{else}}<p>kernel_packets {{num .KernelPackets}}, kernel_drops {{num .KernelDrops}}, drop {{pct .DropRatio}}, restarts {{.Restarts}}</p>{{end}}{{end}}
+{{with .R.Capture}}{{if eq .Records 0}}<p>No stats records in this period.</p>{{else if not .HasCapture}}<p>{{many .Records "stats record" "stats records"}}, no capture section (pcap-file mode); restarts {{.Restarts}}</p>{{else}}<p>kernel_packets {{num .KernelPackets}}, kernel_drops {{num .KernelDrops}}, drop {{pct .DropRatio}}, restarts {{.Restarts}}</p>{{end}}{{end}}
 {{if .Charts}}<p><img {{.DropsImg}} alt="Kernel drops per day" width="605"></p>{{end}}
 <table style="border-collapse:collapse">
 <tr>{{template "th" "Day"}}{{template "th" "Stats"}}{{template "th" "Packets"}}{{template "th" "Kernel drops"}}{{template "th" "Drop %"}}{{template "th" "Restarts"}}</tr>

@@ -38,6 +38,9 @@ type batch struct {
 	ends  []int // end offset of each line in buf
 	recs  []decoded
 	ready chan struct{} // a worker sends once recs are filled
+	// synced, on a marker batch (no lines), is closed by the applier
+	// once every batch before it is folded.
+	synced chan struct{}
 }
 
 // parallelFold feeds a Folder from worker goroutines. Add and Close must be
@@ -95,6 +98,10 @@ func (p *parallelFold) apply() {
 	defer close(p.done)
 	for b := range p.order {
 		<-b.ready
+		if b.synced != nil {
+			close(b.synced)
+			continue
+		}
 		for i := range b.recs {
 			p.f.apply(&b.recs[i])
 		}
@@ -139,6 +146,17 @@ func (p *parallelFold) flush() {
 	p.cur = nil
 }
 
+// sync returns once every line added so far is folded: until the next Add
+// the Folder may be read, and its Span reset, from the caller's goroutine
+// (per-file coverage needs a boundary between files).
+func (p *parallelFold) sync() {
+	p.flush()
+	b := &batch{ready: make(chan struct{}, 1), synced: make(chan struct{})}
+	b.ready <- struct{}{}
+	p.order <- b
+	<-b.synced
+}
+
 // Close folds what is left and stops the goroutines; afterwards the
 // Folder holds every line added. It may be called more than once.
 func (p *parallelFold) Close() {
@@ -157,12 +175,14 @@ func (p *parallelFold) Close() {
 // or a parallelFold in front of it.
 type lineFolder interface {
 	add(line []byte)
+	sync()
 	close()
 }
 
 type serialFold struct{ f *Folder }
 
 func (s serialFold) add(line []byte)    { s.f.Fold(line) }
+func (s serialFold) sync()              {}
 func (s serialFold) close()             {}
 func (p *parallelFold) add(line []byte) { p.Add(line) }
 func (p *parallelFold) close()          { p.Close() }

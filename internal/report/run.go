@@ -101,8 +101,12 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 		if err := fromStore(store, cfg, &in); err != nil {
 			return err
 		}
+		in.coverage = storeCoverage(store, cfg.KeepWeeks)
 	}
 	rep := build(in)
+	if err := noteCoverage(rep, in.coverage, cfg.Location); err != nil {
+		return err
+	}
 	rep.Sensors = sensors
 	recordReport(deps.Metrics, rep)
 	deps.Logger.Info("report built", "period", label, "alerts", rep.Alerts.Total, "no_data", rep.NoData)
@@ -327,15 +331,19 @@ func scanFiles(ctx context.Context, cfg Config, deps Deps, local Local, in *buil
 	}
 	var done int64
 	// One fold across all files, in time order, so stats deltas chain from
-	// file to file.
+	// file to file; synced at each file's end for its coverage.
 	lf := newLineFolder(f, deps.workers)
 	defer lf.close()
+	covs := make([]Coverage, 0, len(files))
 	for _, fl := range files {
 		base := done
+		f.Span = Span{}
 		err := scanFile(ctx, fl.path, cfg.MaxLineBytes, lf, in, func(pos int64) { prog.Set(base + pos) })
+		lf.sync()
 		if err != nil {
 			return err
 		}
+		covs = append(covs, Coverage{Source: fl.path, First: f.Span.First, Last: f.Span.Last, Events: f.Span.Events})
 		done += fl.size
 		prog.Set(done)
 	}
@@ -344,6 +352,7 @@ func scanFiles(ctx context.Context, cfg Config, deps Deps, local Local, in *buil
 	if f.Bad > 0 {
 		in.notes = append(in.notes, plural(f.Bad, "undecodable line", "undecodable lines")+" skipped")
 	}
+	in.coverage = func() ([]Coverage, error) { return covs, nil }
 	in.cur = f.Days()
 	in.base = f.Before()
 	in.prev = map[string]*Day{}

@@ -391,8 +391,8 @@ func renderText(w io.Writer, r *Report, loc *time.Location, kind tableKind) erro
 	case c.Records == 0:
 		line("No stats records in this period.")
 	case !c.HasCapture:
-		line(fmt.Sprintf("%s stats records, no capture section (pcap-file mode); decoder packets %s; restarts %d",
-			num(c.Records), num(c.DecoderPkts), c.Restarts))
+		line(fmt.Sprintf("%s, no capture section (pcap-file mode); decoder packets %s; restarts %d",
+			plural(c.Records, "stats record", "stats records"), num(c.DecoderPkts), c.Restarts))
 	default:
 		line(fmt.Sprintf("kernel_packets %s, kernel_drops %s, drop %s, restarts %d",
 			num(c.KernelPackets), num(c.KernelDrops), pct(c.DropRatio), c.Restarts))

@@ -6,8 +6,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"image/png"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -165,28 +163,5 @@ func TestStandaloneHTMLHasCharts(t *testing.T) {
 	}
 	if strings.Contains(html, "cid:") {
 		t.Errorf("standalone HTML refers to mail parts")
-	}
-}
-
-func TestDefaultFrom(t *testing.T) {
-	dir := t.TempDir()
-	file := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	for _, tc := range []struct{ path, want string }{
-		{file("ok", "mail.example.org\n"), "suricron@mail.example.org"},
-		{file("nonl", "  mx.example.net  "), "suricron@mx.example.net"},
-		{file("empty", ""), "suricron@sensor1"},
-		{file("junk", "a b@c\n"), "suricron@sensor1"},
-		{file("dots", "example..org\n"), "suricron@sensor1"},
-		{filepath.Join(dir, "absent"), "suricron@sensor1"},
-	} {
-		if got := DefaultFrom(tc.path, "sensor1"); got != tc.want {
-			t.Errorf("DefaultFrom(%s) = %q, want %q", filepath.Base(tc.path), got, tc.want)
-		}
 	}
 }

@@ -243,11 +243,11 @@ func runAllJobs(t *testing.T, s jobSetup) {
 		for _, j := range [][2]string{{"rules-update", "rules-update"}, {"alert-digest", "alert-digest"},
 			{"telemetry-send", "send"}, {"telemetry-send", "heartbeat"}, {"weekly-report", "collect"}, {"weekly-report", "report"}} {
 			lb := []metrics.Label{{Name: "command", Value: j[0]}, {Name: "job", Value: j[1]}}
-			if v, ok, err := metrics.ReadValue(s.metrics, "suricron_last_run_exit_code", lb...); err != nil || !ok || v != 0 {
+			if v, ok, err := metrics.ReadValue(metrics.New(lb...).File(s.metrics), "suricron_last_run_exit_code", lb...); err != nil || !ok || v != 0 {
 				t.Errorf("metrics of %s/%s: exit code %v (%v, %v)", j[0], j[1], v, ok, err)
 			}
 		}
-		if v, _, _ := metrics.ReadValue(s.metrics, "suricron_telemetry_events_sent",
+		if v, _, _ := metrics.ReadValue(filepath.Join(filepath.Dir(s.metrics), "suricron-telemetry-send-send.prom"), "suricron_telemetry_events_sent",
 			metrics.Label{Name: "command", Value: "telemetry-send"}, metrics.Label{Name: "job", Value: "send"}); int(v) != len(want) {
 			t.Errorf("suricron_telemetry_events_sent %v, uploaded %d", v, len(want))
 		}

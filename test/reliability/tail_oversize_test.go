@@ -40,7 +40,7 @@ func TestOversizedLine(t *testing.T) {
 	if got := delivered(t, sink); fmt.Sprint(got) != "[1 2 3 5 6]" {
 		t.Errorf("delivered %v, want every alert but the oversized one", got)
 	}
-	b, err := os.ReadFile(prom)
+	b, err := os.ReadFile(filepath.Join(dir, "suricron-alert-digest.prom")) // the job's own file beside --metrics-file
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -154,7 +154,7 @@ func packageInfo(version, arch, binDir, root string, docs []generated) (*nfpm.In
 		Section:     "net",
 		Priority:    "optional",
 		Maintainer:  "suricron maintainers <suricron@localhost>",
-		Description: "Suricata sensor jobs for cron\nrules-update, alert-digest, telemetry-send, dump-data and weekly-report:\nsmall commands that read eve.json from where they stopped, do one job\nand exit, run from /etc/cron.d/suricron or the systemd timers.",
+		Description: description(),
 		Homepage:    "https://github.com/suricron/suricron",
 		License:     "UNDECLARED (see /usr/share/doc/suricron/copyright)",
 		Overridables: nfpm.Overridables{
@@ -173,4 +173,11 @@ func packageInfo(version, arch, binDir, root string, docs []generated) (*nfpm.In
 		return nil, err
 	}
 	return info, nil
+}
+
+// description names every packaged command (from commandNames, so a new
+// command cannot be left out of it, as eve-ship was).
+func description() string {
+	list := strings.Join(commandNames[:len(commandNames)-1], ", ") + " and " + commandNames[len(commandNames)-1]
+	return "Suricata sensor jobs for cron\n" + list + ":\nsmall commands that read eve.json from where they stopped, do one job\nand exit, run from /etc/cron.d/suricron or the systemd timers."
 }

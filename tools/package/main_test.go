@@ -82,6 +82,15 @@ func TestVersionOrdering(t *testing.T) {
 		}
 		seen = append(seen, v)
 	}
+	// No tag yet (a clean CI clone may have none): today's date-and-hash
+	// scheme, sorting before the release the tag will make.
+	commit("2026-12-05T10:00:00Z")
+	step(`^0\.2\.0~git20261205\.[0-9a-f]{7}$`)
+	git("2026-12-05T10:00:00Z", "tag", "vendor-drop") // not a version tag: ignored
+	commit("2026-12-06T10:00:00Z")
+	step(`^0\.2\.0~git20261206\.[0-9a-f]{7}$`)
+	git("2026-12-06T10:00:00Z", "tag", "v0.2.0-rc1")
+	step(`^0\.2\.0~rc1$`)
 	commit("2026-12-07T10:00:00Z")
 	git("2026-12-07T10:00:00Z", "tag", "v0.2.0")
 	step(`^0\.2\.0$`)
@@ -94,6 +103,9 @@ func TestVersionOrdering(t *testing.T) {
 	commit("2026-12-10T10:00:00Z")
 	git("2026-12-10T10:00:00Z", "tag", "v0.2.1")
 	step(`^0\.2\.1$`)
+	// The nearest tag wins over an older one further back.
+	commit("2026-12-11T10:00:00Z")
+	step(`^0\.2\.1\+git20261211\.[0-9a-f]{7}$`)
 	for i := 1; i < len(seen); i++ {
 		if out, err := exec.Command("dpkg", "--compare-versions", seen[i-1], "lt", seen[i]).CombinedOutput(); err != nil {
 			t.Errorf("dpkg: %s is not lower than %s (%v %s)", seen[i-1], seen[i], err, out)
@@ -102,5 +114,20 @@ func TestVersionOrdering(t *testing.T) {
 	// Without git (an exported tree) the fallback.
 	if out, _ := exec.Command("sh", script, t.TempDir()).Output(); strings.TrimSpace(string(out)) != "0.2.0" {
 		t.Errorf("without git: %q", out)
+	}
+}
+
+// TestDescriptionNamesEveryCommand: the package description lists every
+// command under cmd/ (eve-ship was missing from it).
+func TestDescriptionNamesEveryCommand(t *testing.T) {
+	ents, err := os.ReadDir(filepath.Join("..", "..", "cmd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := description()
+	for _, e := range ents {
+		if e.IsDir() && !strings.Contains(d, e.Name()) {
+			t.Errorf("package description lacks %s:\n%s", e.Name(), d)
+		}
 	}
 }
