@@ -93,15 +93,20 @@ func TestMatchesSuricataUpdate(t *testing.T) {
 		name    string
 		tarball func(t *testing.T) string
 		confs   map[string]string // flag name -> content
+		// yaml, when set, makes a copy of Suricata 7.0.17's suricata.yaml
+		// edited by it for --suricata-conf.
+		yaml func(t *testing.T, dir string) string
 	}{
 		{"et-open disable.conf", func(t *testing.T) string { return sharedtest.Path(t, "et-open", "emerging.rules.tar.gz") },
-			map[string]string{"disable-conf": anchorDisableConf}},
+			map[string]string{"disable-conf": anchorDisableConf}, nil},
 		{"fixture full policy", func(*testing.T) string { return fixture }, map[string]string{
 			"disable-conf": "re:heartbleed\n2900004\n",
 			"enable-conf":  "2900005\n",
 			"drop-conf":    "group:emerging-scan\n",
 			"modify-conf":  `2900101 "steam" "steamcommunity"` + "\n" + `modifysid 2900104 "(msg:\"FIXTURE) GAMES" | "${1} PLAY"` + "\n",
-		}},
+		}, nil},
+		{"et-open suricata.yaml", func(t *testing.T) string { return sharedtest.Path(t, "et-open", "emerging.rules.tar.gz") },
+			map[string]string{"disable-conf": anchorDisableConf, "enable-conf": "2027267\n"}, editedSuricataYAML},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -118,6 +123,11 @@ func TestMatchesSuricataUpdate(t *testing.T) {
 				"-o", filepath.Join(dir, "out"), "--url", "file://" + tarball, "--no-test", "--no-reload", "--suricata-version", "7.0.0"}
 			cfg := Config{URLs: []string{"file://" + tarball}, Output: filepath.Join(dir, "ours", "suricata.rules"),
 				StateDir: filepath.Join(dir, "state"), MinRules: 1, MaxShrink: 50, Quiet: true}
+			if tc.yaml != nil {
+				conf := tc.yaml(t, dir)
+				args = append(args, "--suricata-conf", conf, "--suricata", fakeSuricata(t, dir))
+				cfg.SuricataConf = conf
+			}
 			for flag, content := range tc.confs {
 				p := write(flag, content)
 				args = append(args, "--"+flag, p)
@@ -157,6 +167,95 @@ func TestMatchesSuricataUpdate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// editedSuricataYAML copies Suricata 7.0.17's suricata.yaml into dir and
+// turns off, as an operator would: smb (in the file), ftp (in an included
+// file, with %YAML 1.1 header), ja3 fingerprints, and the SQL_SERVERS
+// variable; smtp becomes detection-only (its rules stay). It returns the
+// copy's path.
+func editedSuricataYAML(t *testing.T, dir string) string {
+	b, err := os.ReadFile(sharedtest.Path(t, "suricata-7.0.17", "etc", "suricata.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	for _, e := range [][2]string{
+		{"    smb:\n      enabled: yes", "    smb:\n      enabled: no"},
+		{"    smtp:\n      enabled: yes", "    smtp:\n      enabled: detection-only"},
+		{"      #ja3-fingerprints: auto", "      ja3-fingerprints: no"},
+		{"    SQL_SERVERS: \"$HOME_NET\"\n", ""},
+		{"#include:\n#  - include1.yaml\n", "include:\n  - include1.yaml\n"},
+	} {
+		if !strings.Contains(s, e[0]) {
+			t.Fatalf("suricata.yaml has no %q", e[0])
+		}
+		s = strings.Replace(s, e[0], e[1], 1)
+	}
+	conf := filepath.Join(dir, "etc", "suricata.yaml")
+	os.MkdirAll(filepath.Dir(conf), 0o755)
+	inc := "%YAML 1.1\n---\napp-layer:\n  protocols:\n    ftp:\n      enabled: no\n"
+	if err := os.WriteFile(filepath.Join(dir, "etc", "include1.yaml"), []byte(inc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(conf, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return conf
+}
+
+// fakeSuricataScript stands in for the suricata binary, which this machine
+// lacks and suricata-update needs to read suricata.yaml at all (it runs
+// suricata --dump-config). It flattens the yaml with PyYAML (the library
+// suricata-update itself uses; BaseLoader keeps every scalar as written,
+// as Suricata does), following top-level include: files relative to the
+// yaml: an independent reading to compare ours with.
+const fakeSuricataScript = `#!/usr/bin/python3
+import os, sys, yaml
+args = sys.argv[1:]
+here = os.path.dirname(os.path.abspath(sys.argv[0]))
+if "--build-info" in args:
+    print("This is Suricata version 7.0.17 RELEASE")
+    print("Features: PCAP_SET_BUFF AF_PACKET HAVE_PACKET_FANOUT LIBCAP_NG LIBNET1.1 HAVE_HTP_URI_NORMALIZE_HOOK PCRE_JIT HAVE_NSS HAVE_LUA HAVE_LUAJIT HAVE_LIBJANSSON TLS TLS_C11 MAGIC RUST")
+    for k in ("prefix", "sysconfdir", "localstatedir", "datarootdir"):
+        print("  --%-40s%s" % (k, os.path.join(here, "root", k)))
+    sys.exit(0)
+if "-V" in args:
+    print("This is Suricata version 7.0.17 RELEASE")
+    sys.exit(0)
+conf = args[args.index("-c") + 1]
+def load(p):
+    with open(p) as f:
+        return yaml.load(f, Loader=yaml.BaseLoader) or {}
+root = load(conf)
+incs = root.pop("include", [])
+for inc in ([incs] if isinstance(incs, str) else incs):
+    def merge(dst, src):
+        for k, v in src.items():
+            if isinstance(v, dict) and isinstance(dst.get(k), dict):
+                merge(dst[k], v)
+            else:
+                dst[k] = v
+    merge(root, load(os.path.join(os.path.dirname(conf), inc)))
+def dump(prefix, node):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            dump(prefix + [str(k)], v)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            dump(prefix + [str(i)], v)
+    else:
+        print("%s = %s" % (".".join(prefix), node))
+dump([], root)
+`
+
+func fakeSuricata(t *testing.T, dir string) string {
+	p := filepath.Join(dir, "bin", "suricata")
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	if err := os.WriteFile(p, []byte(fakeSuricataScript), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func BenchmarkBuildETOpen(b *testing.B) {

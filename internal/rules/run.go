@@ -30,6 +30,7 @@ import (
 	"github.com/suricron/suricron/internal/rules/fetch"
 	"github.com/suricron/suricron/internal/rules/policy"
 	"github.com/suricron/suricron/internal/rules/rule"
+	"github.com/suricron/suricron/internal/rules/suricataconf"
 )
 
 // Default source templates. %version% is the Suricata version,
@@ -71,6 +72,8 @@ type Config struct {
 	// lines ("Name: value") read from its header file; the values are
 	// secrets.
 	SourceHeaders map[string]string
+	// OutputsConfig: suricata.yaml checks, -e and the files beside the rules.
+	OutputsConfig
 }
 
 // Deps are the run's connections to the outside world.
@@ -131,6 +134,8 @@ type run struct {
 	fp      string
 	pol     *policy.Policy
 	urls    []string // configured (placeholder) form
+	// suriconf is the parsed --suricata-conf, nil without one.
+	suriconf *suricataconf.Config
 	// headers per configured URL, from SourceHeaders.
 	headers map[string]map[string]string
 }
@@ -244,6 +249,9 @@ func (r *run) configure(ctx context.Context) error {
 			return cli.Usage(err)
 		}
 		pol.Modify = append(pol.Modify, mods...)
+	}
+	if err := r.configureOutputs(fp); err != nil {
+		return err
 	}
 	r.pol = pol
 	urls := c.URLs
@@ -422,7 +430,7 @@ func (r *run) update(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rs, err := buildRuleset(srcs, c.Ignore, r.pol, oldSet)
+	rs, err := buildRulesetWith(srcs, c.Ignore, r.pol, oldSet, r.extras())
 	if err != nil {
 		return cli.Usage(err)
 	}
@@ -434,6 +442,7 @@ func (r *run) update(ctx context.Context) error {
 	}
 	rep := diffSets(oldSet, rs.set, rs.stats, c.Output)
 	rep.Loaded = rs.loaded
+	r.reportOutputs(rep, rs)
 	rep.DryRun = c.DryRun
 	rep.Changed = oldBytes == nil || !rs.sameAs(oldBytes)
 	r.log.Info("rules built", "loaded", rs.loaded, "total", rep.RulesTotal, "enabled", rep.Enabled,
