@@ -36,6 +36,8 @@ type ruleset struct {
 	warnings       []error
 	// disabledBy counts the rules suricata.yaml disabled, per reason.
 	disabledBy []DisabledBy
+	// enabledCommented counts the rules -e enabled.
+	enabledCommented int
 	// unusedModify names the modify lines ("file line N") that changed no rule.
 	unusedModify []string
 }
@@ -139,6 +141,9 @@ func buildRulesetWith(srcs []sourceFiles, ignore []string, pol *policy.Policy, l
 	}
 	st, errs := applied.ApplyWith(rs.set, x.lateChecks())
 	rs.disabledBy = x.disabledBy()
+	if x != nil {
+		rs.enabledCommented = x.enabledAll
+	}
 	rs.stats = st
 	rs.warnings = append(rs.warnings, errs...)
 	for _, mod := range pol.Modify {

@@ -142,6 +142,7 @@ func (r *run) extras() *buildExtras {
 // reportOutputs puts what suricata.yaml disabled into the report and log.
 func (r *run) reportOutputs(rep *Report, rs *ruleset) {
 	rep.DisabledBy = rs.disabledBy
+	rep.EnabledCommented = rs.enabledCommented
 	for _, d := range rs.disabledBy {
 		r.log.Info("rules disabled by suricata.yaml", "reason", d.Reason, "rules", d.Rules)
 	}
