@@ -123,6 +123,13 @@ func TestMatchesSuricataUpdate(t *testing.T) {
 				"-o", filepath.Join(dir, "out"), "--url", "file://" + tarball, "--no-test", "--no-reload", "--suricata-version", "7.0.0"}
 			cfg := Config{URLs: []string{"file://" + tarball}, Output: filepath.Join(dir, "ours", "suricata.rules"),
 				StateDir: filepath.Join(dir, "state"), MinRules: 1, MaxShrink: 50, Quiet: true}
+			// The files beside the rules, from the same rules.
+			thIn := write("threshold.in", anchorThresholdIn)
+			args = append(args, "--threshold-in", thIn, "--threshold-out", filepath.Join(dir, "out", "threshold.config"),
+				"--sid-msg-map", filepath.Join(dir, "out", "sid-msg.map"), "--sid-msg-map-2", filepath.Join(dir, "out", "sid-msg-v2.map"))
+			cfg.ThresholdIn = thIn
+			cfg.SIDMsgMap = filepath.Join(dir, "ours", "sid-msg.map")
+			cfg.SIDMsgMap2 = filepath.Join(dir, "ours", "sid-msg-v2.map")
 			if tc.yaml != nil {
 				conf := tc.yaml(t, dir)
 				args = append(args, "--suricata-conf", conf, "--suricata", fakeSuricata(t, dir))
@@ -156,17 +163,52 @@ func TestMatchesSuricataUpdate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(want, got) {
-				wl, gl := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
-				for i := 0; i < len(wl) && i < len(gl); i++ {
-					if wl[i] != gl[i] {
-						t.Fatalf("output differs from suricata-update at line %d:\nwant %s\ngot  %s", i+1, wl[i], gl[i])
-					}
+			sameBytes(t, "suricata.rules", want, got)
+			for _, f := range []string{"threshold.config", "sid-msg.map", "sid-msg-v2.map"} {
+				want, err := os.ReadFile(filepath.Join(dir, "out", f))
+				if err != nil {
+					t.Fatal(err)
 				}
-				t.Fatalf("output differs in length: %d lines vs %d", len(gl), len(wl))
+				got, err := os.ReadFile(filepath.Join(dir, "ours", f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(want) == 0 {
+					t.Fatalf("suricata-update wrote an empty %s", f)
+				}
+				sameBytes(t, f, want, got)
 			}
 		})
 	}
+}
+
+// anchorThresholdIn has each form of re: matcher suricata-update knows
+// (quoted, up to a comma, to the end), plain lines, comments and a
+// matcher that finds nothing.
+const anchorThresholdIn = `# threshold.in for the anchor test
+
+suppress gen_id 1, sig_id 2013028
+suppress re:heartbleed
+suppress re:"ET SCAN Nmap", track by_src, ip 10.0.0.0/8
+threshold re:ET POLICY Spotify, type limit, track by_src, count 1, seconds 60
+suppress re:no-rule-has-this-text-8f2c
+  # indented comment
+event_filter gen_id 1, sig_id 2000419, type limit, track by_src, count 1, seconds 60
+`
+
+// sameBytes fails with the first differing line.
+func sameBytes(t *testing.T, name string, want, got []byte) {
+	t.Helper()
+	if bytes.Equal(want, got) {
+		return
+	}
+	wl, gl := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
+	for i := 0; i < len(wl) && i < len(gl); i++ {
+		if wl[i] != gl[i] {
+			t.Fatalf("%s differs from suricata-update's at line %d:\nwant %s\ngot  %s", name, i+1, wl[i], gl[i])
+		}
+	}
+	t.Fatalf("%s differs in length: %d lines vs %d", name, len(gl), len(wl))
 }
 
 // editedSuricataYAML copies Suricata 7.0.17's suricata.yaml into dir and

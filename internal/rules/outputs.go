@@ -1,14 +1,19 @@
 package rules
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
+	"github.com/suricron/suricron/internal/atomicfile"
 	"github.com/suricron/suricron/internal/cli"
 	"github.com/suricron/suricron/internal/rules/rule"
+	"github.com/suricron/suricron/internal/rules/sidmsg"
 	"github.com/suricron/suricron/internal/rules/suricataconf"
+	"github.com/suricron/suricron/internal/rules/threshold"
 )
 
 // DefaultSuricataConf is read when --suricata-conf is not given and the
@@ -23,6 +28,11 @@ type OutputsConfig struct {
 	// EnableAllCommented enables every rule the archive ships commented
 	// out before the policy runs (oinkmaster -e).
 	EnableAllCommented bool
+	// ThresholdIn is a threshold.in template; ThresholdOut the
+	// threshold.config made from it ("": beside the rules).
+	ThresholdIn, ThresholdOut string
+	// SIDMsgMap and SIDMsgMap2 are the sid-msg.map files (v1, v2) to write.
+	SIDMsgMap, SIDMsgMap2 string
 }
 
 // OutputsFlags are the command-line flags of OutputsConfig; Command
@@ -30,12 +40,17 @@ type OutputsConfig struct {
 type OutputsFlags struct {
 	SuricataConf       string `help:"suricata.yaml (its include: files too): rules for app-layer protocols it turns off, ja3 rules when ja3-fingerprints is off, and rules using address or port variables it does not define are written disabled. Default /etc/suricata/suricata.yaml when present; 'none' reads none." placeholder:"FILE"`
 	EnableAllCommented bool   `help:"Enable every rule the archive ships commented out, before the policy files run (oinkmaster -e; they are off for a reason)."`
+	ThresholdIn        string `help:"threshold.in template (suricata-update's): lines with re:REGEX instead of gen_id/sig_id are repeated for every enabled rule the regex matches; other lines are copied." placeholder:"FILE" type:"path"`
+	ThresholdOut       string `help:"threshold.config written from --threshold-in (default: threshold.config beside --output)." placeholder:"FILE" type:"path"`
+	SIDMsgMap          string `name:"sid-msg-map" help:"Write a sid-msg.map (v1: sid || msg || references) of all rules." placeholder:"FILE" type:"path"`
+	SIDMsgMap2         string `name:"sid-msg-map-2" help:"Write a v2 sid-msg.map (gid || sid || rev || classtype || priority || msg || references)." placeholder:"FILE" type:"path"`
 }
 
 // config resolves the flags; statDefault tells whether the default
 // suricata.yaml exists (injected so tests never read the host's).
 func (f OutputsFlags) config(statDefault func(string) bool) OutputsConfig {
-	oc := OutputsConfig{SuricataConf: f.SuricataConf, EnableAllCommented: f.EnableAllCommented}
+	oc := OutputsConfig{SuricataConf: f.SuricataConf, EnableAllCommented: f.EnableAllCommented,
+		ThresholdIn: f.ThresholdIn, ThresholdOut: f.ThresholdOut, SIDMsgMap: f.SIDMsgMap, SIDMsgMap2: f.SIDMsgMap2}
 	switch f.SuricataConf {
 	case "":
 		if statDefault(DefaultSuricataConf) {
@@ -108,7 +123,21 @@ func (x *buildExtras) disabledBy() []DisabledBy {
 // and the fingerprint: a changed suricata.yaml must rebuild the rules.
 func (r *run) configureOutputs(fp io.Writer) error {
 	c := r.cfg.OutputsConfig
-	fmt.Fprintf(fp, "enable-all-commented=%v\n", c.EnableAllCommented)
+	fmt.Fprintf(fp, "enable-all-commented=%v\nsid-msg-map=%q\nsid-msg-map-2=%q\n", c.EnableAllCommented, c.SIDMsgMap, c.SIDMsgMap2)
+	if c.ThresholdIn != "" {
+		b, err := os.ReadFile(c.ThresholdIn)
+		if err != nil {
+			return cli.Usagef("--threshold-in: %w", err)
+		}
+		// A regex that does not compile stops the run before anything
+		// is fetched or written.
+		if _, err := threshold.Process(c.ThresholdIn, string(b), nil); err != nil {
+			return cli.Usagef("--threshold-in: %w", err)
+		}
+		r.thresholdIn = string(b)
+		fmt.Fprintf(fp, "threshold-in %s %d\nthreshold-out=%q\n", c.ThresholdIn, len(b), r.thresholdOut())
+		fp.Write(b)
+	}
 	if c.SuricataConf == "" {
 		return nil
 	}
@@ -146,4 +175,63 @@ func (r *run) reportOutputs(rep *Report, rs *ruleset) {
 	for _, d := range rs.disabledBy {
 		r.log.Info("rules disabled by suricata.yaml", "reason", d.Reason, "rules", d.Rules)
 	}
+}
+
+func (r *run) thresholdOut() string {
+	if r.cfg.ThresholdOut != "" {
+		return r.cfg.ThresholdOut
+	}
+	return filepath.Join(filepath.Dir(r.cfg.Output), "threshold.config")
+}
+
+// writeOutputs writes threshold.config and the sid-msg maps from the
+// built rules, each atomically and only when its content changed; it
+// reports whether one changed (Suricata must reload to see it).
+func (r *run) writeOutputs(rs *ruleset) (changed bool, err error) {
+	type out struct {
+		path string
+		data func() ([]byte, error)
+	}
+	var outs []out
+	if r.cfg.ThresholdIn != "" {
+		outs = append(outs, out{r.thresholdOut(), func() ([]byte, error) {
+			res, err := threshold.Process(r.cfg.ThresholdIn, r.thresholdIn, rs.rules)
+			if err != nil {
+				return nil, cli.Usagef("--threshold-in: %w", err)
+			}
+			for _, line := range res.Unmatched {
+				r.log.Warn("threshold.in re: line matched no enabled rule; it produces nothing", "file", r.cfg.ThresholdIn, "line", line)
+			}
+			r.log.Info("threshold.config generated", "file", r.thresholdOut(), "from_re", res.Generated)
+			return res.Data, nil
+		}})
+	}
+	for i, p := range []string{r.cfg.SIDMsgMap, r.cfg.SIDMsgMap2} {
+		if p == "" {
+			continue
+		}
+		version := i + 1
+		outs = append(outs, out{p, func() ([]byte, error) {
+			var b bytes.Buffer
+			err := sidmsg.Write(&b, rs.rules, version)
+			return b.Bytes(), err
+		}})
+	}
+	for _, o := range outs {
+		data, err := o.data()
+		if err != nil {
+			return changed, err
+		}
+		if old, err := os.ReadFile(o.path); err == nil && bytes.Equal(old, data) {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(o.path), 0o755); err != nil {
+			return changed, err
+		}
+		if err := atomicfile.Write(o.path, data, 0o644); err != nil {
+			return changed, err
+		}
+		changed = true
+	}
+	return changed, nil
 }

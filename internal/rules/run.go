@@ -136,6 +136,8 @@ type run struct {
 	urls    []string // configured (placeholder) form
 	// suriconf is the parsed --suricata-conf, nil without one.
 	suriconf *suricataconf.Config
+	// thresholdIn is the --threshold-in template's text.
+	thresholdIn string
 	// headers per configured URL, from SourceHeaders.
 	headers map[string]map[string]string
 }
@@ -492,6 +494,11 @@ func (r *run) update(ctx context.Context) error {
 		if err := writeIfChanged(filepath.Join(filepath.Dir(c.Output), "classification.config"), []byte(rs.classification)); err != nil {
 			return installed(err)
 		}
+	}
+	if outChanged, err := r.writeOutputs(rs); err != nil {
+		return installed(err)
+	} else if outChanged {
+		reloadPending = true
 	}
 	for i, res := range results {
 		if !res.NotModified || fetcher.CachedMeta(res.Key) == nil {
