@@ -458,6 +458,16 @@ func (r *run) update(ctx context.Context) error {
 		return r.print(rep)
 	}
 	reloadPending := prev != nil && prev.ReloadPending
+	// The files rules need go in first: the test command loads them.
+	deps, err := r.collectDeps(rs, bodies)
+	if err != nil {
+		return err
+	}
+	if depsChanged, err := r.installDeps(deps); err != nil {
+		return err
+	} else if depsChanged && !rep.Changed {
+		reloadPending = true
+	}
 	if rep.Changed || c.Force {
 		tmp, err := r.prepare(ctx, rs.writeTo)
 		if err != nil {
