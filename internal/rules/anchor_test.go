@@ -246,55 +246,21 @@ func editedSuricataYAML(t *testing.T, dir string) string {
 	return conf
 }
 
-// fakeSuricataScript stands in for the suricata binary, which this machine
+// testdata/fake-suricata stands in for the suricata binary, which this machine
 // lacks and suricata-update needs to read suricata.yaml at all (it runs
 // suricata --dump-config). It flattens the yaml with PyYAML (the library
 // suricata-update itself uses; BaseLoader keeps every scalar as written,
 // as Suricata does), following top-level include: files relative to the
 // yaml: an independent reading to compare ours with.
-const fakeSuricataScript = `#!/usr/bin/python3
-import os, sys, yaml
-args = sys.argv[1:]
-here = os.path.dirname(os.path.abspath(sys.argv[0]))
-if "--build-info" in args:
-    print("This is Suricata version 7.0.17 RELEASE")
-    print("Features: PCAP_SET_BUFF AF_PACKET HAVE_PACKET_FANOUT LIBCAP_NG LIBNET1.1 HAVE_HTP_URI_NORMALIZE_HOOK PCRE_JIT HAVE_NSS HAVE_LUA HAVE_LUAJIT HAVE_LIBJANSSON TLS TLS_C11 MAGIC RUST")
-    for k in ("prefix", "sysconfdir", "localstatedir", "datarootdir"):
-        print("  --%-40s%s" % (k, os.path.join(here, "root", k)))
-    sys.exit(0)
-if "-V" in args:
-    print("This is Suricata version 7.0.17 RELEASE")
-    sys.exit(0)
-conf = args[args.index("-c") + 1]
-def load(p):
-    with open(p) as f:
-        return yaml.load(f, Loader=yaml.BaseLoader) or {}
-root = load(conf)
-incs = root.pop("include", [])
-for inc in ([incs] if isinstance(incs, str) else incs):
-    def merge(dst, src):
-        for k, v in src.items():
-            if isinstance(v, dict) and isinstance(dst.get(k), dict):
-                merge(dst[k], v)
-            else:
-                dst[k] = v
-    merge(root, load(os.path.join(os.path.dirname(conf), inc)))
-def dump(prefix, node):
-    if isinstance(node, dict):
-        for k, v in node.items():
-            dump(prefix + [str(k)], v)
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            dump(prefix + [str(i)], v)
-    else:
-        print("%s = %s" % (".".join(prefix), node))
-dump([], root)
-`
 
 func fakeSuricata(t *testing.T, dir string) string {
 	p := filepath.Join(dir, "bin", "suricata")
 	os.MkdirAll(filepath.Dir(p), 0o755)
-	if err := os.WriteFile(p, []byte(fakeSuricataScript), 0o755); err != nil {
+	script, err := os.ReadFile("testdata/fake-suricata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, script, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return p
