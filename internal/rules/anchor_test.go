@@ -93,15 +93,20 @@ func TestMatchesSuricataUpdate(t *testing.T) {
 		name    string
 		tarball func(t *testing.T) string
 		confs   map[string]string // flag name -> content
+		// yaml, when set, makes a copy of Suricata 7.0.17's suricata.yaml
+		// edited by it for --suricata-conf.
+		yaml func(t *testing.T, dir string) string
 	}{
 		{"et-open disable.conf", func(t *testing.T) string { return sharedtest.Path(t, "et-open", "emerging.rules.tar.gz") },
-			map[string]string{"disable-conf": anchorDisableConf}},
+			map[string]string{"disable-conf": anchorDisableConf}, nil},
 		{"fixture full policy", func(*testing.T) string { return fixture }, map[string]string{
 			"disable-conf": "re:heartbleed\n2900004\n",
 			"enable-conf":  "2900005\n",
 			"drop-conf":    "group:emerging-scan\n",
 			"modify-conf":  `2900101 "steam" "steamcommunity"` + "\n" + `modifysid 2900104 "(msg:\"FIXTURE) GAMES" | "${1} PLAY"` + "\n",
-		}},
+		}, nil},
+		{"et-open suricata.yaml", func(t *testing.T) string { return sharedtest.Path(t, "et-open", "emerging.rules.tar.gz") },
+			map[string]string{"disable-conf": anchorDisableConf, "enable-conf": "2027267\n"}, editedSuricataYAML},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -118,6 +123,18 @@ func TestMatchesSuricataUpdate(t *testing.T) {
 				"-o", filepath.Join(dir, "out"), "--url", "file://" + tarball, "--no-test", "--no-reload", "--suricata-version", "7.0.0"}
 			cfg := Config{URLs: []string{"file://" + tarball}, Output: filepath.Join(dir, "ours", "suricata.rules"),
 				StateDir: filepath.Join(dir, "state"), MinRules: 1, MaxShrink: 50, Quiet: true}
+			// The files beside the rules, from the same rules.
+			thIn := write("threshold.in", anchorThresholdIn)
+			args = append(args, "--threshold-in", thIn, "--threshold-out", filepath.Join(dir, "out", "threshold.config"),
+				"--sid-msg-map", filepath.Join(dir, "out", "sid-msg.map"), "--sid-msg-map-2", filepath.Join(dir, "out", "sid-msg-v2.map"))
+			cfg.ThresholdIn = thIn
+			cfg.SIDMsgMap = filepath.Join(dir, "ours", "sid-msg.map")
+			cfg.SIDMsgMap2 = filepath.Join(dir, "ours", "sid-msg-v2.map")
+			if tc.yaml != nil {
+				conf := tc.yaml(t, dir)
+				args = append(args, "--suricata-conf", conf, "--suricata", fakeSuricata(t, dir))
+				cfg.SuricataConf = conf
+			}
 			for flag, content := range tc.confs {
 				p := write(flag, content)
 				args = append(args, "--"+flag, p)
@@ -146,17 +163,107 @@ func TestMatchesSuricataUpdate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(want, got) {
-				wl, gl := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
-				for i := 0; i < len(wl) && i < len(gl); i++ {
-					if wl[i] != gl[i] {
-						t.Fatalf("output differs from suricata-update at line %d:\nwant %s\ngot  %s", i+1, wl[i], gl[i])
-					}
+			sameBytes(t, "suricata.rules", want, got)
+			for _, f := range []string{"threshold.config", "sid-msg.map", "sid-msg-v2.map"} {
+				want, err := os.ReadFile(filepath.Join(dir, "out", f))
+				if err != nil {
+					t.Fatal(err)
 				}
-				t.Fatalf("output differs in length: %d lines vs %d", len(gl), len(wl))
+				got, err := os.ReadFile(filepath.Join(dir, "ours", f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(want) == 0 {
+					t.Fatalf("suricata-update wrote an empty %s", f)
+				}
+				sameBytes(t, f, want, got)
 			}
 		})
 	}
+}
+
+// anchorThresholdIn has each form of re: matcher suricata-update knows
+// (quoted, up to a comma, to the end), plain lines, comments and a
+// matcher that finds nothing.
+const anchorThresholdIn = `# threshold.in for the anchor test
+
+suppress gen_id 1, sig_id 2013028
+suppress re:heartbleed
+suppress re:"ET SCAN Nmap", track by_src, ip 10.0.0.0/8
+threshold re:ET POLICY Spotify, type limit, track by_src, count 1, seconds 60
+suppress re:no-rule-has-this-text-8f2c
+  # indented comment
+event_filter gen_id 1, sig_id 2000419, type limit, track by_src, count 1, seconds 60
+`
+
+// sameBytes fails with the first differing line.
+func sameBytes(t *testing.T, name string, want, got []byte) {
+	t.Helper()
+	if bytes.Equal(want, got) {
+		return
+	}
+	wl, gl := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
+	for i := 0; i < len(wl) && i < len(gl); i++ {
+		if wl[i] != gl[i] {
+			t.Fatalf("%s differs from suricata-update's at line %d:\nwant %s\ngot  %s", name, i+1, wl[i], gl[i])
+		}
+	}
+	t.Fatalf("%s differs in length: %d lines vs %d", name, len(gl), len(wl))
+}
+
+// editedSuricataYAML copies Suricata 7.0.17's suricata.yaml into dir and
+// turns off, as an operator would: smb (in the file), ftp (in an included
+// file, with %YAML 1.1 header), ja3 fingerprints, and the SQL_SERVERS
+// variable; smtp becomes detection-only (its rules stay). It returns the
+// copy's path.
+func editedSuricataYAML(t *testing.T, dir string) string {
+	b, err := os.ReadFile(sharedtest.Path(t, "suricata-7.0.17", "etc", "suricata.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	for _, e := range [][2]string{
+		{"    smb:\n      enabled: yes", "    smb:\n      enabled: no"},
+		{"    smtp:\n      enabled: yes", "    smtp:\n      enabled: detection-only"},
+		{"      #ja3-fingerprints: auto", "      ja3-fingerprints: no"},
+		{"    SQL_SERVERS: \"$HOME_NET\"\n", ""},
+		{"#include:\n#  - include1.yaml\n", "include:\n  - include1.yaml\n"},
+	} {
+		if !strings.Contains(s, e[0]) {
+			t.Fatalf("suricata.yaml has no %q", e[0])
+		}
+		s = strings.Replace(s, e[0], e[1], 1)
+	}
+	conf := filepath.Join(dir, "etc", "suricata.yaml")
+	os.MkdirAll(filepath.Dir(conf), 0o755)
+	inc := "%YAML 1.1\n---\napp-layer:\n  protocols:\n    ftp:\n      enabled: no\n"
+	if err := os.WriteFile(filepath.Join(dir, "etc", "include1.yaml"), []byte(inc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(conf, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return conf
+}
+
+// testdata/fake-suricata stands in for the suricata binary, which this machine
+// lacks and suricata-update needs to read suricata.yaml at all (it runs
+// suricata --dump-config). It flattens the yaml with PyYAML (the library
+// suricata-update itself uses; BaseLoader keeps every scalar as written,
+// as Suricata does), following top-level include: files relative to the
+// yaml: an independent reading to compare ours with.
+
+func fakeSuricata(t *testing.T, dir string) string {
+	p := filepath.Join(dir, "bin", "suricata")
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	script, err := os.ReadFile("testdata/fake-suricata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, script, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func BenchmarkBuildETOpen(b *testing.B) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"path"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,6 +34,10 @@ type ruleset struct {
 	rules          []*rule.Rule // the merged file's rules, in order
 	classification string
 	warnings       []error
+	// disabledBy counts the rules suricata.yaml disabled, per reason.
+	disabledBy []DisabledBy
+	// enabledCommented counts the rules -e enabled.
+	enabledCommented int
 	// unusedModify names the modify lines ("file line N") that changed no rule.
 	unusedModify []string
 }
@@ -47,6 +52,12 @@ func keepMember(name string) bool {
 // policy and renders the merged file. local supplies the installed rules
 // for oinkmaster localsid.
 func buildRuleset(srcs []sourceFiles, ignore []string, pol *policy.Policy, local *rule.Set) (*ruleset, error) {
+	return buildRulesetWith(srcs, ignore, pol, local, nil)
+}
+
+// buildRulesetWith is buildRuleset with the suricata.yaml checks and -e
+// (x may be nil).
+func buildRulesetWith(srcs []sourceFiles, ignore []string, pol *policy.Policy, local *rule.Set, x *buildExtras) (*ruleset, error) {
 	type entry struct {
 		src int
 		job *parseJob
@@ -121,7 +132,18 @@ func buildRuleset(srcs []sourceFiles, ignore []string, pol *policy.Policy, local
 			}
 		}
 	}
-	st, errs := pol.Apply(rs.set)
+	x.enableCommented(rs.set)
+	applied := pol
+	if x != nil && x.conf != nil {
+		p := *pol
+		p.Disable = append(slices.Clip(pol.Disable), protoMatcher{x.conf})
+		applied = &p
+	}
+	st, errs := applied.ApplyWith(rs.set, x.lateChecks())
+	rs.disabledBy = x.disabledBy()
+	if x != nil {
+		rs.enabledCommented = x.enabledAll
+	}
 	rs.stats = st
 	rs.warnings = append(rs.warnings, errs...)
 	for _, mod := range pol.Modify {

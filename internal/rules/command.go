@@ -46,6 +46,7 @@ type Command struct {
 	Offline         bool          `help:"Use only the cached tarballs; no network."`
 	Timeout         time.Duration `help:"Timeout of each download." default:"2m"`
 	MaxDownload     int64         `help:"Largest accepted download in bytes." default:"536870912" placeholder:"BYTES"`
+	OutputsFlags
 }
 
 // Run is called by cli.Main.
@@ -57,7 +58,7 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 		TestCommand: c.TestCommand, ReloadCommand: c.ReloadCommand, ReportFormat: c.ReportFormat,
 		ReportLimit: c.ReportLimit, DryRun: c.DryRun, Force: c.Force, Quiet: c.Quiet, Offline: c.Offline,
 		MaxDownload: c.MaxDownload, Limits: archive.DefaultLimits(), UserAgent: "suricron-rules-update",
-		Keep: c.Keep,
+		Keep: c.Keep, OutputsConfig: c.OutputsFlags.config(fileExists),
 	}
 	cfg.Ignore = []string{}
 	for _, g := range c.Ignore {

@@ -32,6 +32,10 @@ type Report struct {
 	// SIDs lists gid:sid per change class against the previously
 	// installed file: enabled/disabled/dropped are subsets of modified.
 	SIDs SIDLists `json:"sids"`
+	// DisabledBy counts the rules suricata.yaml disabled, per reason.
+	DisabledBy []DisabledBy `json:"disabled_by,omitempty"`
+	// EnabledCommented counts the rules --enable-all-commented enabled.
+	EnabledCommented int `json:"enabled_commented,omitempty"`
 
 	// keys per class, turned into SIDs only when a report is printed.
 	keys     [6][]rule.Key
@@ -166,6 +170,12 @@ func (r *Report) writeText(w io.Writer, limit int) error {
 		r.RulesTotal, r.Enabled, r.Disabled, r.Added, r.Removed, r.Modified)
 	fmt.Fprintf(&b, "policy: loaded %d; disabled %d; enabled %d; dropped %d; modified %d; flowbit-enabled %d\n",
 		r.Loaded, r.Applied.Disabled, r.Applied.Enabled, r.Applied.Dropped, r.Applied.Modified, r.Applied.Flowbits)
+	if r.EnabledCommented > 0 {
+		fmt.Fprintf(&b, "enabled: commented out in the archive (--enable-all-commented): %d\n", r.EnabledCommented)
+	}
+	for _, d := range r.DisabledBy {
+		fmt.Fprintf(&b, "%s\n", printable.String(d.String()))
+	}
 	titles := [6]string{
 		"[+++]          Added rules:          [+++]",
 		"[---]         Removed rules:         [---]",

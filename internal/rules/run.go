@@ -30,6 +30,7 @@ import (
 	"github.com/suricron/suricron/internal/rules/fetch"
 	"github.com/suricron/suricron/internal/rules/policy"
 	"github.com/suricron/suricron/internal/rules/rule"
+	"github.com/suricron/suricron/internal/rules/suricataconf"
 )
 
 // Default source templates. %version% is the Suricata version,
@@ -71,6 +72,8 @@ type Config struct {
 	// lines ("Name: value") read from its header file; the values are
 	// secrets.
 	SourceHeaders map[string]string
+	// OutputsConfig: suricata.yaml checks, -e and the files beside the rules.
+	OutputsConfig
 }
 
 // Deps are the run's connections to the outside world.
@@ -151,6 +154,10 @@ type run struct {
 	fp      string
 	pol     *policy.Policy
 	urls    []string // configured (placeholder) form
+	// suriconf is the parsed --suricata-conf, nil without one.
+	suriconf *suricataconf.Config
+	// thresholdIn is the --threshold-in template's text.
+	thresholdIn string
 	// headers per configured URL, from SourceHeaders.
 	headers map[string]map[string]string
 }
@@ -262,6 +269,9 @@ func (r *run) configure(ctx context.Context) error {
 			return exitcode.Usage(err)
 		}
 		pol.Modify = append(pol.Modify, mods...)
+	}
+	if err := r.configureOutputs(fp); err != nil {
+		return err
 	}
 	r.pol = pol
 	urls := c.URLs
@@ -440,7 +450,7 @@ func (r *run) update(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rs, err := buildRuleset(srcs, c.Ignore, r.pol, oldSet)
+	rs, err := buildRulesetWith(srcs, c.Ignore, r.pol, oldSet, r.extras())
 	if err != nil {
 		return exitcode.Usage(err)
 	}
@@ -452,6 +462,7 @@ func (r *run) update(ctx context.Context) error {
 	}
 	rep := diffSets(oldSet, rs.set, rs.stats, c.Output)
 	rep.Loaded = rs.loaded
+	r.reportOutputs(rep, rs)
 	rep.DryRun = c.DryRun
 	rep.Changed = oldBytes == nil || !rs.sameAs(oldBytes)
 	r.log.Info("rules built", "loaded", rs.loaded, "total", rep.RulesTotal, "enabled", rep.Enabled,
@@ -465,6 +476,16 @@ func (r *run) update(ctx context.Context) error {
 		return r.print(rep)
 	}
 	reloadPending := prev != nil && prev.ReloadPending
+	// The files rules need go in first: the test command loads them.
+	deps, err := r.collectDeps(rs, bodies)
+	if err != nil {
+		return err
+	}
+	if depsChanged, err := r.installDeps(deps); err != nil {
+		return err
+	} else if depsChanged && !rep.Changed {
+		reloadPending = true
+	}
 	if rep.Changed || c.Force {
 		tmp, err := r.prepare(ctx, rs.writeTo)
 		if err != nil {
@@ -501,6 +522,11 @@ func (r *run) update(ctx context.Context) error {
 		if err := writeIfChanged(filepath.Join(filepath.Dir(c.Output), "classification.config"), []byte(rs.classification)); err != nil {
 			return installed(err)
 		}
+	}
+	if outChanged, err := r.writeOutputs(rs); err != nil {
+		return installed(err)
+	} else if outChanged {
+		reloadPending = true
 	}
 	for i, res := range results {
 		if !res.NotModified || fetcher.CachedMeta(res.Key) == nil {

@@ -27,6 +27,14 @@ var leadingWord = regexp.MustCompile(`^\w+`)
 // resolves flowbit dependencies. Modifications that would produce an
 // invalid rule are skipped and returned as errors (the run goes on).
 func (p *Policy) Apply(s *rule.Set) (Stats, []error) {
+	return p.ApplyWith(s, nil)
+}
+
+// ApplyWith is Apply with late run after modify and before flowbit
+// resolution, where suricata-update disables ja3 rules and rules using
+// variables suricata.yaml lacks; it returns how many rules it disabled,
+// which count in Stats.Disabled as suricata-update counts them.
+func (p *Policy) ApplyWith(s *rule.Set, late func(*rule.Set) []rule.Key) (Stats, []error) {
 	var st Stats
 	var errs []error
 	for _, mod := range p.Modify {
@@ -88,6 +96,11 @@ func (p *Policy) Apply(s *rule.Set) (Stats, []error) {
 		}
 		return nil
 	})
+	if late != nil {
+		keys := late(s)
+		st.Disabled += len(keys)
+		st.DisabledKeys = append(st.DisabledKeys, keys...)
+	}
 	st.FlowbitKeys = ResolveFlowbits(s)
 	st.Flowbits = len(st.FlowbitKeys)
 	return st, errs

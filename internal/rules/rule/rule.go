@@ -141,15 +141,47 @@ func parse(line, group string, ascii bool) (*Rule, error) {
 // either a single word (decoder-event style) or seven tokens where a
 // bracketed list may contain blanks and nested brackets.
 func parseHeader(h string) (string, bool) {
+	t, ok := splitHeader(h)
+	return t[0], ok
+}
+
+// Header is a rule's header after the action; all empty for a
+// decoder-style one-word header.
+type Header struct {
+	Proto, SrcAddr, SrcPort, Direction, DstAddr, DstPort string
+}
+
+// Header splits the rule's header (suricata.yaml checks need its protocol
+// and the variables in its addresses and ports).
+func (r *Rule) Header() Header {
+	h := r.Raw
+	if i := strings.IndexByte(h, '('); i >= 0 {
+		h = h[:i]
+	}
+	t, _ := splitHeader(strings.TrimSpace(h))
+	return Header{Proto: t[1], SrcAddr: t[2], SrcPort: t[3], Direction: t[4], DstAddr: t[5], DstPort: t[6]}
+}
+
+// EachOption calls fn with every option's name and value, in order.
+func (r *Rule) EachOption(fn func(name, val string)) {
+	_ = eachOption(r.options, func(name, val string) error {
+		fn(name, val)
+		return nil
+	})
+}
+
+// splitHeader returns the seven header tokens, or the action alone for a
+// one-word header.
+func splitHeader(h string) (t [7]string, ok bool) {
 	if !strings.ContainsAny(h, " \t") {
-		return h, h != ""
+		t[0] = h
+		return t, h != ""
 	}
 	rem := h
-	var action string
 	for i := 0; i < 7; i++ {
 		rem = strings.TrimLeft(rem, " \t")
 		if rem == "" {
-			return "", false
+			return t, false
 		}
 		var tok string
 		if rem[0] == '[' {
@@ -166,7 +198,7 @@ func parseHeader(h string) (string, bool) {
 				}
 			}
 			if end < 0 {
-				return "", false
+				return t, false
 			}
 			tok, rem = rem[:end], rem[end:]
 		} else if j := strings.IndexAny(rem, " \t"); j >= 0 {
@@ -174,11 +206,9 @@ func parseHeader(h string) (string, bool) {
 		} else {
 			tok, rem = rem, ""
 		}
-		if i == 0 {
-			action = tok
-		}
+		t[i] = tok
 	}
-	return action, true
+	return t, true
 }
 
 // eachOption calls fn for every option, splitting on ';' not preceded by a

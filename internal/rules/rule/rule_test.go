@@ -260,3 +260,25 @@ func FuzzParseFile(f *testing.F) {
 		}
 	})
 }
+
+func TestHeader(t *testing.T) {
+	tests := []struct {
+		line string
+		want Header
+	}{
+		{`alert smb $HOME_NET any -> [$DC_SERVERS,10.0.0.1] 445 (msg:"x"; sid:1;)`,
+			Header{Proto: "smb", SrcAddr: "$HOME_NET", SrcPort: "any", Direction: "->", DstAddr: "[$DC_SERVERS,10.0.0.1]", DstPort: "445"}},
+		{`# drop tcp [1.2.3.4, [5.6.7.8]] [80, 443] <> any any (msg:"x"; sid:2;)`,
+			Header{Proto: "tcp", SrcAddr: "[1.2.3.4, [5.6.7.8]]", SrcPort: "[80, 443]", Direction: "<>", DstAddr: "any", DstPort: "any"}},
+		{`alert (msg:"decoder"; sid:3;)`, Header{}},
+	}
+	for _, tc := range tests {
+		r, err := Parse(tc.line, "g")
+		if err != nil || r == nil {
+			t.Fatalf("Parse(%q) = %v, %v", tc.line, r, err)
+		}
+		if got := r.Header(); got != tc.want {
+			t.Errorf("Header(%q) = %+v, want %+v", tc.line, got, tc.want)
+		}
+	}
+}
