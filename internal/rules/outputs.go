@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/suricron/suricron/internal/atomicfile"
-	"github.com/suricron/suricron/internal/cli"
+	"github.com/suricron/suricron/internal/exitcode"
 	"github.com/suricron/suricron/internal/rules/rule"
 	"github.com/suricron/suricron/internal/rules/sidmsg"
 	"github.com/suricron/suricron/internal/rules/suricataconf"
@@ -81,9 +81,9 @@ func loadSuricataConf(p string) (*suricataconf.Config, error) {
 	c, err := suricataconf.Load(p, suricataconf.DefaultLimits())
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, cli.Usagef("--suricata-conf: %w", err)
+			return nil, exitcode.Usagef("--suricata-conf: %w", err)
 		}
-		return nil, cli.Usage(fmt.Errorf("--suricata-conf: %w", err))
+		return nil, exitcode.Usage(fmt.Errorf("--suricata-conf: %w", err))
 	}
 	return c, nil
 }
@@ -127,12 +127,12 @@ func (r *run) configureOutputs(fp io.Writer) error {
 	if c.ThresholdIn != "" {
 		b, err := os.ReadFile(c.ThresholdIn)
 		if err != nil {
-			return cli.Usagef("--threshold-in: %w", err)
+			return exitcode.Usagef("--threshold-in: %w", err)
 		}
 		// A regex that does not compile stops the run before anything
 		// is fetched or written.
 		if _, err := threshold.Process(c.ThresholdIn, string(b), nil); err != nil {
-			return cli.Usagef("--threshold-in: %w", err)
+			return exitcode.Usagef("--threshold-in: %w", err)
 		}
 		r.thresholdIn = string(b)
 		fmt.Fprintf(fp, "threshold-in %s %d\nthreshold-out=%q\n", c.ThresholdIn, len(b), r.thresholdOut())
@@ -148,7 +148,7 @@ func (r *run) configureOutputs(fp io.Writer) error {
 	for _, f := range sc.Files() {
 		b, err := os.ReadFile(f)
 		if err != nil {
-			return cli.Usagef("--suricata-conf: %w", err)
+			return exitcode.Usagef("--suricata-conf: %w", err)
 		}
 		fmt.Fprintf(fp, "suricata.yaml %s %d\n", f, len(b))
 		fp.Write(b)
@@ -197,7 +197,7 @@ func (r *run) writeOutputs(rs *ruleset) (changed bool, err error) {
 		outs = append(outs, out{r.thresholdOut(), func() ([]byte, error) {
 			res, err := threshold.Process(r.cfg.ThresholdIn, r.thresholdIn, rs.rules)
 			if err != nil {
-				return nil, cli.Usagef("--threshold-in: %w", err)
+				return nil, exitcode.Usagef("--threshold-in: %w", err)
 			}
 			for _, line := range res.Unmatched {
 				r.log.Warn("threshold.in re: line matched no enabled rule; it produces nothing", "file", r.cfg.ThresholdIn, "line", line)
