@@ -276,6 +276,9 @@ func (r *run) configure(ctx context.Context) error {
 			}
 		}
 		fmt.Fprintf(fp, "url=%s\n", r.configured(u))
+		for _, v := range fetch.QuerySecrets(u) {
+			r.secrets.Add(v, "[redacted]")
+		}
 	}
 	r.urls = urls
 	if err := r.sourceHeaders(); err != nil {

@@ -229,20 +229,21 @@ func (f *Fetcher) get(ctx context.Context, u string, hdr map[string]string) (*ht
 // remoteMD5 fetches the ".md5" sidecar. Absence is normal (ET Pro, most
 // mirrors); anything else is logged and the download goes ahead unchecked.
 func (f *Fetcher) remoteMD5(ctx context.Context, u, shown string, extra map[string]string) string {
-	resp, err := f.get(ctx, u+".md5", extra)
+	shownMD5 := f.Redact(MD5URL(shown))
+	resp, err := f.get(ctx, MD5URL(u), extra)
 	if err != nil {
-		f.Logger.Warn("md5 sidecar unavailable", "url", shown+".md5", "err", f.Redact(err.Error()))
+		f.Logger.Warn("md5 sidecar unavailable", "url", shownMD5, "err", f.Redact(err.Error()))
 		return ""
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		f.Logger.Debug("no md5 sidecar", "url", shown+".md5", "status", resp.StatusCode)
+		f.Logger.Debug("no md5 sidecar", "url", shownMD5, "status", resp.StatusCode)
 		return ""
 	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	sum := parseMD5(b)
 	if sum == "" {
-		f.Logger.Warn("md5 sidecar is not an md5 digest; ignoring it", "url", shown+".md5")
+		f.Logger.Warn("md5 sidecar is not an md5 digest; ignoring it", "url", shownMD5)
 	}
 	return sum
 }
@@ -320,6 +321,18 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, u, shown string, cached *Meta, 
 	return &Result{Body: body, Meta: m}, nil
 }
 
+// MD5URL is the URL of the ".md5" sidecar of the tarball at u: ".md5" goes
+// on the path, before any query string or fragment, so that
+// "https://h/x.tar.gz?key=K" gives "https://h/x.tar.gz.md5?key=K" (appending
+// it to the whole URL asked for "?key=K.md5", a wrong key).
+func MD5URL(u string) string {
+	cut := len(u)
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		cut = i
+	}
+	return u[:cut] + ".md5" + u[cut:]
+}
+
 func md5hex(b []byte) string {
 	h := md5.Sum(b) //nolint:gosec // ET publishes md5; integrity against corruption, not attack
 	return hex.EncodeToString(h[:])
@@ -375,4 +388,30 @@ func readAll(r io.Reader, hint, max int64) ([]byte, error) {
 			b = append(b, 0)[:len(b)]
 		}
 	}
+}
+
+// QuerySecrets returns the values of the query parameters of u whose name
+// says they are a credential (key=, code=, token=, secret=, pass…=, auth…=,
+// sig…=): private mirrors and ET Pro resellers authenticate that way, and
+// the generic scrubber knows only some of those names.
+func QuerySecrets(u string) []string {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for name, vals := range pu.Query() {
+		n := strings.ToLower(name)
+		for _, w := range []string{"key", "code", "token", "secret", "pass", "auth", "sig"} {
+			if strings.Contains(n, w) {
+				for _, v := range vals {
+					if v != "" && !strings.Contains(v, "%") {
+						out = append(out, v)
+					}
+				}
+				break
+			}
+		}
+	}
+	return out
 }
