@@ -10,8 +10,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"testing"
 	"sync/atomic"
+	"testing"
 	"testing/iotest"
 	"time"
 
