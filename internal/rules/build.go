@@ -108,6 +108,9 @@ func buildRuleset(srcs []sourceFiles, ignore []string, pol *policy.Policy, local
 		rs.files++
 		rs.loaded += len(e.job.rules)
 		for _, r := range e.job.rules {
+			if old := rs.set.Get(r.Key()); old != nil {
+				rs.duplicate(old, r)
+			}
 			rs.set.Add(r)
 		}
 	}
@@ -131,6 +134,17 @@ func buildRuleset(srcs []sourceFiles, ignore []string, pol *policy.Policy, local
 	}
 	rs.rules = rs.set.Rules()
 	return rs, nil
+}
+
+// duplicate warns, as suricata-update does, that r's gid:sid was seen
+// before; the higher rev won (a tie keeps the first).
+func (rs *ruleset) duplicate(old, r *rule.Rule) {
+	kept := old
+	if r.Rev > old.Rev {
+		kept = r
+	}
+	rs.warnings = append(rs.warnings, fmt.Errorf("duplicate rule %s: rev %d in %s and rev %d in %s; keeping rev %d from %s",
+		r.Key(), old.Rev, old.Group, r.Rev, r.Group, kept.Rev, kept.Group))
 }
 
 // writeChunk is how much formatted text writeTo gathers per Write.

@@ -44,6 +44,9 @@ type Command struct {
 	Offline         bool          `help:"Use only the cached tarballs; no network."`
 	Timeout         time.Duration `help:"Timeout of each download." default:"2m"`
 	MaxDownload     int64         `help:"Largest accepted download in bytes." default:"536870912" placeholder:"BYTES"`
+
+	Local            []string `sep:"none" help:"Local rules merged after the sources: a file, a directory (its *.rules) or a glob; repeatable. A path that names nothing is an error." placeholder:"PATH"`
+	SuricataRulesDir string   `help:"Directory of Suricata's distribution rules (decoder-events.rules, stream-events.rules, ...), loaded as suricata-update does; 'none' loads none. Default: /usr/share/suricata/rules, else /etc/suricata/rules, when present." placeholder:"DIR"`
 }
 
 // Run is called by cli.Main.
@@ -55,7 +58,13 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 		TestCommand: c.TestCommand, ReloadCommand: c.ReloadCommand, ReportFormat: c.ReportFormat,
 		ReportLimit: c.ReportLimit, DryRun: c.DryRun, Force: c.Force, Quiet: c.Quiet, Offline: c.Offline,
 		MaxDownload: c.MaxDownload, Limits: archive.DefaultLimits(), UserAgent: "suricron-rules-update",
-		Keep: c.Keep,
+		Keep: c.Keep, Local: c.Local, SuricataRulesDir: c.SuricataRulesDir,
+	}
+	switch c.SuricataRulesDir {
+	case "none":
+		cfg.SuricataRulesDir = ""
+	case "":
+		cfg.SuricataRulesDir = FindDistRuleDir(DefaultDistRuleDirs)
 	}
 	cfg.Ignore = []string{}
 	for _, g := range c.Ignore {

@@ -71,6 +71,12 @@ type Config struct {
 	// lines ("Name: value") read from its header file; the values are
 	// secrets.
 	SourceHeaders map[string]string
+	// Local are --local rules files, directories (their *.rules) or
+	// globs, merged after the sources.
+	Local []string
+	// SuricataRulesDir holds Suricata's distribution rules (DistRuleFiles);
+	// "" loads none.
+	SuricataRulesDir string
 }
 
 // Deps are the run's connections to the outside world.
@@ -133,6 +139,8 @@ type run struct {
 	urls    []string // configured (placeholder) form
 	// headers per configured URL, from SourceHeaders.
 	headers map[string]map[string]string
+	// local and dist are the --local and distribution rules files.
+	local, dist []archive.File
 }
 
 // Run performs one update. Errors carry cli exit codes: 2 for bad
@@ -246,6 +254,15 @@ func (r *run) configure(ctx context.Context) error {
 		pol.Modify = append(pol.Modify, mods...)
 	}
 	r.pol = pol
+	var err error
+	if r.local, err = localFiles(c.Local, r.cfg.Limits, fp); err != nil {
+		return err
+	}
+	if c.SuricataRulesDir != "" {
+		if r.dist, err = distFiles(c.SuricataRulesDir, r.cfg.Limits, fp); err != nil {
+			return err
+		}
+	}
 	urls := c.URLs
 	if len(urls) == 0 {
 		urls = pol.URLs
@@ -420,6 +437,7 @@ func (r *run) update(ctx context.Context) error {
 		}
 		srcs[i] = src
 	}
+	srcs = append(srcs, r.extraSources()...)
 
 	oldBytes, oldSet, err := readInstalled(c.Output)
 	if err != nil {
