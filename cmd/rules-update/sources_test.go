@@ -136,3 +136,57 @@ func TestLocalMatchesSuricataUpdate(t *testing.T) {
 	}
 	runAnchor(t, anchorCase{name: "local", suArgs: su, ourArgs: ours, wantMore: 7})
 }
+
+// Suricata 7.0.17's distribution rules, from the directory given to
+// suricata-update as dist-rule-directory and to us as --suricata-rules-dir.
+func TestDistRulesMatchSuricataUpdate(t *testing.T) {
+	dist := sharedtest.Path(t, "suricata-7.0.17", "rules")
+	// The count is whatever suricata-update loads (more than ET alone).
+	runAnchor(t, anchorCase{name: "dist", suYAML: "dist-rule-directory: " + dist + "\n",
+		ourArgs: []string{"--suricata-rules-dir", dist}})
+}
+
+// [rules] suricata_rules_dir loads the 16 files suricata-update 1.2.7 knows
+// (decoder-events.rules yes, Suricata 7's ssh-events.rules no), and a
+// missing directory named explicitly is a usage error, not a silent skip.
+func TestDistRulesFromConfig(t *testing.T) {
+	dist := sharedtest.Path(t, "suricata-7.0.17", "rules")
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"src.rules":   "alert tcp any any -> any any (msg:\"src\"; sid:1000001; rev:1;)\n",
+		"dist.toml":   "[rules]\nsuricata_rules_dir = \"" + dist + "\"\n",
+		"nodist.toml": "[rules]\nsuricata_rules_dir = \"" + filepath.Join(dir, "nosuch") + "\"\n",
+	})
+	src := filepath.Join(dir, "src.rules")
+	out := filepath.Join(dir, "out", "suricata.rules")
+	run := func(conf string) (int, string) {
+		cmd := exec.Command(filepath.Join(binDir, "rules-update"), "-c", filepath.Join(dir, conf), "--url", "file://"+src,
+			"--state-dir", filepath.Join(dir, "state"), "--output", out, "--min-rules", "1")
+		b, err := cmd.CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode(), string(b)
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0, string(b)
+	}
+	if code, msg := run("dist.toml"); code != 0 {
+		t.Fatalf("exit %d\n%s", code, msg)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(b)
+	for _, want := range []string{"sid:1000001;", "sid:2200000;", "sid:2210000;"} { // src, decoder-events, stream-events
+		if !strings.Contains(got, want) {
+			t.Errorf("%s missing from the output", want)
+		}
+	}
+	if strings.Contains(got, "sid:2228000;") {
+		t.Errorf("ssh-events.rules was loaded; suricata-update 1.2.7 does not load it")
+	}
+	if code, msg := run("nodist.toml"); code != 2 || !strings.Contains(msg, "nosuch") {
+		t.Errorf("missing dist dir: exit %d, want 2 naming it\n%s", code, msg)
+	}
+}
