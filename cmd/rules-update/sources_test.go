@@ -1,15 +1,24 @@
 package main
 
 import (
+	"archive/tar"
 	"bytes"
 	"encoding/json"
+	"encoding/pem"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	kgzip "github.com/klauspost/compress/gzip"
 
 	"github.com/suricron/suricron/internal/sharedtest"
 )
@@ -188,5 +197,298 @@ func TestDistRulesFromConfig(t *testing.T) {
 	}
 	if code, msg := run("nodist.toml"); code != 2 || !strings.Contains(msg, "nosuch") {
 		t.Errorf("missing dist dir: exit %d, want 2 naming it\n%s", code, msg)
+	}
+}
+
+// indexServer serves, over HTTPS on loopback, an index the test writes,
+// ET Open (the real tarball) at the versioned URL the index names, and a
+// private telemetry ruleset whose URL carries a secret code and which
+// answers 401 without its bearer token.
+type indexServer struct {
+	srv   *httptest.Server
+	index atomic.Value // string
+	ca    string
+}
+
+const (
+	idxCode  = "c0de-5ecret-91ab"
+	idxToken = "tok-3e8d1f7a90bc4d21"
+)
+
+func newIndexServer(t *testing.T) *indexServer {
+	t.Helper()
+	et, err := os.ReadFile(sharedtest.Path(t, "et-open", "emerging.rules.tar.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	private := tgz(t, map[string]string{"rules/telemetry.rules": "alert tcp any any -> any any (msg:\"ET TELEMETRY private\"; sid:2899001; rev:1;)\n"})
+	s := &indexServer{}
+	s.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/index.yaml":
+			io.WriteString(w, s.index.Load().(string))
+		case r.URL.Path == "/open/suricata-7.0.17/emerging.rules.tar.gz":
+			w.Write(et)
+		case r.URL.Path == "/pro/"+idxCode+"/telemetry.rules.tar.gz":
+			if r.Header.Get("Authorization") != "Bearer "+idxToken {
+				http.Error(w, "unauthorized", http.StatusUnauthorized)
+				return
+			}
+			w.Write(private)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(s.srv.Close)
+	s.ca = filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(s.ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.index.Store(s.goodIndex())
+	return s
+}
+
+func (s *indexServer) goodIndex() string {
+	return `version: 1
+sources:
+  et/open:
+    vendor: Proofpoint
+    summary: Emerging Threats Open Ruleset
+    license: MIT
+    url: ` + s.srv.URL + `/open/suricata-%(__version__)s/emerging.rules.tar.gz
+  et/telemetry:
+    vendor: Proofpoint
+    summary: "ET Pro telemetry ruleset \x1b[31m(escape)"
+    license: Commercial
+    min-version: 6.0.0
+    replaces: [et/open]
+    parameters:
+      secret-code:
+        prompt: ET Pro telemetry code
+    url: ` + s.srv.URL + `/pro/%(secret-code)s/telemetry.rules.tar.gz
+  tgreen/hunting:
+    vendor: tgreen
+    summary: Threat hunting rules
+    license: GPLv3
+    min-version: 99.0.0
+    url: ` + s.srv.URL + `/hunting.rules
+versions:
+  suricata:
+    recommended: 7.0.17
+    "6.0": 6.0.20
+    "7.0": 7.0.17
+`
+}
+
+func tgz(t *testing.T, files map[string]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := kgzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for name, data := range files {
+		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg})
+		tw.Write([]byte(data))
+	}
+	tw.Close()
+	zw.Close()
+	return buf.Bytes()
+}
+
+// runIn runs the built rules-update trusting the server's CA.
+func runIn(t *testing.T, ca string, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(binDir, "rules-update"), args...)
+	cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+ca)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, stdout.String(), stderr.String()
+}
+
+// The source index end to end: update-sources over HTTPS, list-sources,
+// enable-source with a secret parameter from a file and a bearer header
+// file, a normal run fetching the enabled sources (401 without the
+// header), disable-source, remove-source, check-versions; the secret code
+// and the token show nowhere.
+func TestSourceIndex(t *testing.T) {
+	s := newIndexServer(t)
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state")
+	out := filepath.Join(dir, "out", "suricata.rules")
+	writeFiles(t, dir, map[string]string{
+		"code":   idxCode + "\n",
+		"header": "Authorization: Bearer " + idxToken + "\n",
+	})
+	var all strings.Builder
+	run := func(want int, args ...string) (string, string) {
+		t.Helper()
+		base := []string{"-c", os.DevNull, "--state-dir", state, "--suricata-version", "7.0.17", "--suricata-rules-dir", "none"}
+		code, stdout, stderr := runIn(t, s.ca, append(base, args...)...)
+		all.WriteString(stdout + stderr)
+		if code != want {
+			t.Fatalf("rules-update %s: exit %d, want %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, want, stdout, stderr)
+		}
+		return stdout, stderr
+	}
+	update := func(want int, args ...string) (string, string) {
+		t.Helper()
+		return run(want, append([]string{"--output", out, "--min-rules", "1", "--log-level", "debug"}, args...)...)
+	}
+
+	_, stderr := run(2, "list-sources")
+	if !strings.Contains(stderr, "update-sources") {
+		t.Errorf("list-sources without an index should say to run update-sources:\n%s", stderr)
+	}
+	run(0, "update-sources", "--index-url", s.srv.URL+"/index.yaml")
+	stdout, _ := run(0, "list-sources")
+	for _, want := range []string{"Name: et/open", "Name: et/telemetry", "Parameters: secret-code", "Replaces: et/open", `\x1b[31m`} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("list-sources lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "\x1b") {
+		t.Errorf("list-sources printed a raw escape from the index")
+	}
+
+	// Secrets never on the command line; required parameters named.
+	_, stderr = run(2, "enable-source", "et/telemetry", "secret-code="+idxCode)
+	if !strings.Contains(stderr, "--secret-file secret-code=FILE") || strings.Contains(stderr, idxCode) {
+		t.Errorf("a secret on the command line must be refused without echoing it:\n%s", stderr)
+	}
+	_, stderr = run(2, "enable-source", "et/telemetry")
+	if !strings.Contains(stderr, "secret-code") {
+		t.Errorf("missing parameter not named:\n%s", stderr)
+	}
+	_, stderr = run(2, "enable-source", "tgreen/hunting")
+	if !strings.Contains(stderr, "99.0.0") {
+		t.Errorf("min-version not enforced:\n%s", stderr)
+	}
+	run(2, "enable-source", "no/such")
+
+	// ET Open alone first (enabled from the index, at the version's URL).
+	run(0, "enable-source", "et/open")
+	update(0)
+	b, _ := os.ReadFile(out)
+	if n := strings.Count(string(b), "\n"); n < 31000 {
+		t.Fatalf("ET Open from the index: %d lines installed", n)
+	}
+	// Telemetry without its header: 401, exit 65, nothing installed.
+	run(0, "enable-source", "et/telemetry", "--secret-file", "secret-code="+filepath.Join(dir, "code"))
+	stdout, _ = run(0, "list-sources", "--enabled")
+	if strings.Contains(stdout, "et/open") || !strings.Contains(stdout, "source: et/telemetry (enabled)") {
+		t.Errorf("et/telemetry replaces et/open:\n%s", stdout)
+	}
+	before, _ := os.ReadFile(out)
+	_, stderr = update(65, "--force")
+	if !strings.Contains(stderr, "401") {
+		t.Errorf("want the 401 named:\n%s", stderr)
+	}
+	if after, _ := os.ReadFile(out); !bytes.Equal(before, after) {
+		t.Errorf("a refused run changed the installed rules")
+	}
+	// With the header (re-enabling keeps the secret file): installed.
+	run(0, "enable-source", "et/telemetry", "--http-header-file", filepath.Join(dir, "header"))
+	update(0, "--force")
+	b, _ = os.ReadFile(out)
+	if !strings.Contains(string(b), "sid:2899001;") {
+		t.Fatalf("telemetry rules not installed:\n%.300s", b)
+	}
+	// ET Open back beside it.
+	run(0, "enable-source", "et/open")
+	update(0)
+	b, _ = os.ReadFile(out)
+	if !strings.Contains(string(b), "sid:2899001;") || strings.Count(string(b), "\n") < 31000 {
+		t.Fatalf("both sources should be installed")
+	}
+	// Disabled, then removed: gone from the run and the list.
+	run(0, "disable-source", "et/telemetry")
+	stdout, _ = run(0, "list-sources", "--enabled")
+	if !strings.Contains(stdout, "source: et/telemetry (disabled)") {
+		t.Errorf("disable-source:\n%s", stdout)
+	}
+	update(0)
+	if b, _ = os.ReadFile(out); strings.Contains(string(b), "sid:2899001;") {
+		t.Errorf("a disabled source was fetched")
+	}
+	run(0, "remove-source", "et/telemetry")
+	run(2, "remove-source", "et/telemetry")
+	if stdout, _ = run(0, "list-sources", "--enabled"); strings.Contains(stdout, "et/telemetry") {
+		t.Errorf("remove-source:\n%s", stdout)
+	}
+
+	for v, want := range map[string]string{"7.0.17": "up to date", "7.0.3": "outdated: upgrade to 7.0.17", "6.0.1": "upgrade to 6.0.20 or 7.0.17", "5.0.2": "end of life"} {
+		stdout, _ := run(0, "check-versions", "--suricata-version", v)
+		if !strings.Contains(stdout, want) {
+			t.Errorf("check-versions %s: %q, want %q", v, stdout, want)
+		}
+	}
+
+	leaks := all.String()
+	filepath.WalkDir(state, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.HasSuffix(p, ".tar.gz") {
+			b, _ := os.ReadFile(p)
+			leaks += string(b)
+		}
+		return nil
+	})
+	for _, secret := range []string{idxCode, idxToken} {
+		if strings.Contains(leaks, secret) {
+			t.Errorf("secret %q leaked into output or state", secret)
+		}
+	}
+}
+
+// Hostile indexes are refused with exit 65 naming the problem, and the
+// index stored before stays.
+func TestSourceIndexHostile(t *testing.T) {
+	s := newIndexServer(t)
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state")
+	args := []string{"-c", os.DevNull, "--state-dir", state, "update-sources", "--index-url", s.srv.URL + "/index.yaml"}
+	if code, _, stderr := runIn(t, s.ca, args...); code != 0 {
+		t.Fatalf("good index: exit %d\n%s", code, stderr)
+	}
+	good, err := os.ReadFile(filepath.Join(state, "rules-update.index.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := func(name, url string) string {
+		return "sources:\n  " + name + ":\n    vendor: x\n    summary: x\n    license: x\n    url: " + url + "\n"
+	}
+	tests := []struct{ name, index, want string }{
+		{"bad yaml", "sources:\n  et/open:\n    url: [unclosed\n  x: y\n", "index.yaml: yaml: line 2:"},
+		{"tabs", "sources:\n\tet/open: {}\n", "line 2"},
+		{"huge", "sources:\n" + strings.Repeat("  # padding padding padding padding padding padding padding\n", 20000), "byte index cap"},
+		{"dotdot name", src("../../etc/passwd", "https://x.example/r.rules"), "not a safe name"},
+		{"dotdot inner", src("et/../../x", "https://x.example/r.rules"), "not a safe name"},
+		{"file scheme", src("evil/shadow", "file:///etc/shadow"), `scheme "file" refused`},
+		{"gopher", src("evil/gopher", "gopher://x.example/1"), `scheme "gopher" refused`},
+		{"no host", src("evil/nohost", "https:///etc/shadow"), "no host"},
+		{"not a mapping", "- just\n- a list\n", "line 1"},
+		{"no sources", "version: 1\n", "no \"sources:\""},
+		{"alias bomb", "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nsources: *g\n", "index"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s.index.Store(tc.index)
+			code, _, stderr := runIn(t, s.ca, args...)
+			if code != 65 || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d, want 65 with %q:\n%s", code, tc.want, stderr)
+			}
+			if b, _ := os.ReadFile(filepath.Join(state, "rules-update.index.yaml")); !bytes.Equal(b, good) {
+				t.Errorf("the stored index changed")
+			}
+		})
+	}
+	// A source store edited by hand to point outside is refused too.
+	writeFiles(t, state, map[string]string{"rules-update.sources.json": `{"version":1,"sources":[{"name":"../x"}]}`})
+	if code, _, stderr := runIn(t, s.ca, "-c", os.DevNull, "--state-dir", state, "--output", filepath.Join(dir, "o", "s.rules")); code != 65 || !strings.Contains(stderr, "bad source name") {
+		t.Errorf("hostile store: exit %d\n%s", code, stderr)
 	}
 }

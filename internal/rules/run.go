@@ -141,6 +141,9 @@ type run struct {
 	headers map[string]map[string]string
 	// local and dist are the --local and distribution rules files.
 	local, dist []archive.File
+	// urlSecrets maps an index source's URL (with placeholders) to its
+	// secret placeholders' values, for actual.
+	urlSecrets map[string]map[string]string
 }
 
 // Run performs one update. Errors carry cli exit codes: 2 for bad
@@ -267,6 +270,11 @@ func (r *run) configure(ctx context.Context) error {
 	if len(urls) == 0 {
 		urls = pol.URLs
 	}
+	fromIndex, err := r.indexSources()
+	if err != nil {
+		return err
+	}
+	urls = append(slices.Clip(urls), fromIndex...)
 	if len(urls) == 0 {
 		if c.Oinkcode != "" {
 			urls = []string{ETProURL}
@@ -359,7 +367,11 @@ func (r *run) configured(u string) string {
 }
 
 func (r *run) actual(u string) string {
-	return strings.ReplaceAll(r.configured(u), "%oinkcode%", r.cfg.Oinkcode)
+	a := strings.ReplaceAll(r.configured(u), "%oinkcode%", r.cfg.Oinkcode)
+	for ph, v := range r.urlSecrets[u] {
+		a = strings.ReplaceAll(a, ph, v)
+	}
+	return a
 }
 
 func (r *run) readState() *state {
