@@ -114,6 +114,9 @@ func buildRuleset(srcs []sourceFiles, ignore []string, pol *policy.Policy, local
 			rs.set.Add(r)
 		}
 	}
+	if pol.EnableAll {
+		rs.set.Each(func(r *rule.Rule) *rule.Rule { r.Enabled = true; return nil })
+	}
 	if local != nil {
 		for _, sid := range pol.LocalSIDs {
 			if old := local.Get(rule.Key{GID: 1, SID: sid}); old != nil {

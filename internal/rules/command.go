@@ -51,6 +51,9 @@ type Command struct {
 	SecretFile     []string `sep:"none" help:"enable-source: PARAM=FILE, a secret parameter (e.g. secret-code=/etc/suricron/etpro.code) read from FILE at each run, never from the command line. Repeatable." placeholder:"PARAM=FILE"`
 	HTTPHeaderFile string   `name:"http-header-file" help:"enable-source: file of HTTP header lines ('Authorization: Bearer <token>') sent with the source's requests; read at each run, never logged." placeholder:"FILE"`
 
+	EnableDisabled bool `help:"Enable every rule the sources ship commented out, before the policy applies (oinkmaster -e)."`
+	ReportDiff     bool `help:"Text report: under each modified rule, the part that changed, old and new, wrapped at 78 columns (oinkmaster -m)."`
+
 	Local            []string `sep:"none" help:"Local rules merged after the sources: a file, a directory (its *.rules) or a glob; repeatable. A path that names nothing is an error." placeholder:"PATH"`
 	SuricataRulesDir string   `help:"Directory of Suricata's distribution rules (decoder-events.rules, stream-events.rules, ...), loaded as suricata-update does; 'none' loads none. Default: /usr/share/suricata/rules, else /etc/suricata/rules, when present." placeholder:"DIR"`
 }
@@ -65,6 +68,7 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 		ReportLimit: c.ReportLimit, DryRun: c.DryRun, Force: c.Force, Quiet: c.Quiet, Offline: c.Offline,
 		MaxDownload: c.MaxDownload, Limits: archive.DefaultLimits(), UserAgent: "suricron-rules-update",
 		Keep: c.Keep, Local: c.Local, SuricataRulesDir: c.SuricataRulesDir,
+		EnableDisabled: c.EnableDisabled, ReportDiff: c.ReportDiff,
 	}
 	switch c.SuricataRulesDir {
 	case "none":

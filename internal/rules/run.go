@@ -74,6 +74,12 @@ type Config struct {
 	// Local are --local rules files, directories (their *.rules) or
 	// globs, merged after the sources.
 	Local []string
+	// EnableDisabled enables the rules the sources ship commented out
+	// (oinkmaster -e).
+	EnableDisabled bool
+	// ReportDiff adds a minimised old/new diff of each modified rule to
+	// the text report (oinkmaster -m).
+	ReportDiff bool
 	// SuricataRulesDir holds Suricata's distribution rules (DistRuleFiles);
 	// "" loads none.
 	SuricataRulesDir string
@@ -217,7 +223,7 @@ func (r *run) configure(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		op, err := policy.ParseOinkmaster(p, data)
+		op, err := policy.ParseOinkmasterFile(p, data, func(inc string) (string, error) { return readConf("oinkmaster.conf include", inc) })
 		if err != nil {
 			return cli.Usage(err)
 		}
@@ -255,6 +261,10 @@ func (r *run) configure(ctx context.Context) error {
 			return cli.Usage(err)
 		}
 		pol.Modify = append(pol.Modify, mods...)
+	}
+	if c.EnableDisabled {
+		pol.EnableAll = true
+		fmt.Fprintf(fp, "enable-disabled\n")
 	}
 	r.pol = pol
 	var err error
@@ -468,6 +478,7 @@ func (r *run) update(ctx context.Context) error {
 	rep := diffSets(oldSet, rs.set, rs.stats, c.Output)
 	rep.Loaded = rs.loaded
 	rep.DryRun = c.DryRun
+	rep.showDiff = c.ReportDiff
 	rep.Changed = oldBytes == nil || !rs.sameAs(oldBytes)
 	r.log.Info("rules built", "loaded", rs.loaded, "total", rep.RulesTotal, "enabled", rep.Enabled,
 		"disabled_by_policy", rs.stats.Disabled, "flowbit_enabled", rs.stats.Flowbits,
