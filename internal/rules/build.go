@@ -33,6 +33,7 @@ type ruleset struct {
 	rules          []*rule.Rule // the merged file's rules, in order
 	classification string
 	warnings       []error
+	duplicates     int // rules seen again under the same gid:sid
 	// unusedModify names the modify lines ("file line N") that changed no rule.
 	unusedModify []string
 }
@@ -135,6 +136,9 @@ func buildRuleset(srcs []sourceFiles, ignore []string, pol *policy.Policy, local
 			rs.unusedModify = append(rs.unusedModify, mod.Where)
 		}
 	}
+	if rs.duplicates > maxDuplicateWarnings {
+		rs.warnings = append(rs.warnings, fmt.Errorf("%d more duplicate rules (higher rev kept)", rs.duplicates-maxDuplicateWarnings))
+	}
 	rs.rules = rs.set.Rules()
 	return rs, nil
 }
@@ -142,6 +146,11 @@ func buildRuleset(srcs []sourceFiles, ignore []string, pol *policy.Policy, local
 // duplicate warns, as suricata-update does, that r's gid:sid was seen
 // before; the higher rev won (a tie keeps the first).
 func (rs *ruleset) duplicate(old, r *rule.Rule) {
+	rs.duplicates++
+	if rs.duplicates > maxDuplicateWarnings {
+		// Overlapping sources repeat thousands of rules: a summary follows.
+		return
+	}
 	kept := old
 	if r.Rev > old.Rev {
 		kept = r
@@ -149,6 +158,9 @@ func (rs *ruleset) duplicate(old, r *rule.Rule) {
 	rs.warnings = append(rs.warnings, fmt.Errorf("duplicate rule %s: rev %d in %s and rev %d in %s; keeping rev %d from %s",
 		r.Key(), old.Rev, old.Group, r.Rev, r.Group, kept.Rev, kept.Group))
 }
+
+// maxDuplicateWarnings is how many duplicates are warned about one by one.
+const maxDuplicateWarnings = 10
 
 // writeChunk is how much formatted text writeTo gathers per Write.
 const writeChunk = 256 << 10
