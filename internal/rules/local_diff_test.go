@@ -53,3 +53,24 @@ func TestMinDiff(t *testing.T) {
 		})
 	}
 }
+
+// FuzzMinDiff: whatever two rules look like, every line fits the width
+// and no raw control character gets through.
+func FuzzMinDiff(f *testing.F) {
+	f.Add("alert tcp any any -> any any (msg:\"a\"; sid:1;)", "# alert tcp any any -> any any (msg:\"a\"; sid:1;)")
+	f.Add("x", strings.Repeat("é ", 100))
+	f.Add("abc\x1b[2Jdef", "abc\u202edef")
+	f.Fuzz(func(t *testing.T, old, cur string) {
+		got := minDiff(old, cur, reportWidth)
+		for _, l := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
+			if n := utf8.RuneCountInString(l); n > reportWidth {
+				t.Fatalf("line of %d columns: %q", n, l)
+			}
+			for _, r := range l {
+				if r < 0x20 || r == 0x7f || r == '\u202e' {
+					t.Fatalf("raw control character %U in %q", r, l)
+				}
+			}
+		}
+	})
+}
