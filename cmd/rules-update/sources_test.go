@@ -341,6 +341,9 @@ func TestSourceIndex(t *testing.T) {
 		return run(want, append([]string{"--output", out, "--min-rules", "1", "--log-level", "debug"}, args...)...)
 	}
 
+	if stdout, _ := run(0, "list-sources", "--enabled"); !strings.Contains(stdout, "no sources configured") {
+		t.Errorf("list-sources --enabled with nothing enabled: %q", stdout)
+	}
 	_, stderr := run(2, "list-sources")
 	if !strings.Contains(stderr, "update-sources") {
 		t.Errorf("list-sources without an index should say to run update-sources:\n%s", stderr)
@@ -490,5 +493,46 @@ func TestSourceIndexHostile(t *testing.T) {
 	writeFiles(t, state, map[string]string{"rules-update.sources.json": `{"version":1,"sources":[{"name":"../x"}]}`})
 	if code, _, stderr := runIn(t, s.ca, "-c", os.DevNull, "--state-dir", state, "--output", filepath.Join(dir, "o", "s.rules")); code != 65 || !strings.Contains(stderr, "bad source name") {
 		t.Errorf("hostile store: exit %d\n%s", code, stderr)
+	}
+}
+
+// The index suricata-update 1.2.7 bundles (its data/index.py, dumped to
+// YAML by its own Python) is accepted whole: the real format, with every
+// source, parameter and min-version it has.
+func TestBundledIndexAccepted(t *testing.T) {
+	suricataUpdate(t)
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not installed")
+	}
+	dump := exec.Command(py, "-c", "import sys, yaml\nfrom suricata.update.data.index import index\nsys.stdout.write(yaml.safe_dump(index))")
+	dump.Env = append(os.Environ(), "PYTHONPATH=/usr/lib/python3/dist-packages")
+	text, err := dump.Output()
+	if err != nil {
+		t.Skipf("cannot dump suricata-update's bundled index: %v", err)
+	}
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"index.yaml": string(text), "code": "0123456789abcdef\n"})
+	state := filepath.Join(dir, "state")
+	base := []string{"-c", os.DevNull, "--state-dir", state, "--suricata-version", "7.0.17"}
+	code, _, stderr := runIn(t, "", append(base, "update-sources", "--index-url", "file://"+filepath.Join(dir, "index.yaml"))...)
+	if code != 0 {
+		t.Fatalf("update-sources with the bundled index: exit %d\n%s", code, stderr)
+	}
+	_, stdout, _ := runIn(t, "", append(base, "list-sources")...)
+	for _, want := range []string{"Name: et/open", "Name: et/pro", "Parameters: secret-code", "Name: oisf/trafficid", "Name: tgreen/hunting", "Min-version: 4.1.0"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("list-sources lacks %q", want)
+		}
+	}
+	if code, _, stderr := runIn(t, "", append(base, "enable-source", "et/pro", "--secret-file", "secret-code="+filepath.Join(dir, "code"))...); code != 0 {
+		t.Fatalf("enable-source et/pro: exit %d\n%s", code, stderr)
+	}
+	_, stdout, _ = runIn(t, "", append(base, "list-sources", "--enabled")...)
+	if !strings.Contains(stdout, "source: et/pro (enabled)") || strings.Contains(stdout, "et/open") {
+		t.Errorf("et/pro replaces et/open:\n%s", stdout)
+	}
+	if b, _ := os.ReadFile(filepath.Join(state, "rules-update.sources.json")); strings.Contains(string(b), "0123456789abcdef") {
+		t.Errorf("the secret code was copied into the state:\n%s", b)
 	}
 }

@@ -227,6 +227,9 @@ func (r *run) listSources(enabled bool) error {
 			}
 			fmt.Fprintf(w, "source: %s (%s)\n", p(e.Name), state)
 		}
+		if len(r.cfg.URLs)+len(r.cfg.Local)+len(st.Sources) == 0 {
+			fmt.Fprintln(w, "no sources configured: a run fetches ET Open")
+		}
 		return nil
 	}
 	ix, err := r.loadIndex()
