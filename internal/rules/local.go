@@ -17,8 +17,9 @@ import (
 // DistRuleFiles are the rules files of Suricata's distribution that
 // suricata-update 1.2.7 loads from the dist rules directory: exactly this
 // list, not every *.rules there (Suricata 7 ships ftp-, http2-, mqtt-,
-// quic-, rfb- and ssh-events.rules too, which 1.2.7 leaves out). Keeping
-// its list keeps the merged file byte-identical to its output.
+// quic-, rfb- and ssh-events.rules too, which 1.2.7 leaves out; 1.3.x
+// adds all but ftp-events). Keeping 1.2.7's list, the anchor installed by
+// Debian, keeps the merged file byte-identical to its output.
 var DistRuleFiles = []string{
 	"app-layer-events.rules",
 	"decoder-events.rules",
