@@ -208,6 +208,8 @@ type indexServer struct {
 	srv   *httptest.Server
 	index atomic.Value // string
 	ca    string
+	// md5Asks counts requests for .md5 sidecars, per source.
+	etMD5, proMD5 atomic.Int32
 }
 
 const (
@@ -225,6 +227,12 @@ func newIndexServer(t *testing.T) *indexServer {
 	s := &indexServer{}
 	s.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
+		case r.URL.Path == "/open/suricata-7.0.17/emerging.rules.tar.gz.md5":
+			s.etMD5.Add(1)
+			http.NotFound(w, r)
+		case strings.HasPrefix(r.URL.Path, "/pro/") && strings.HasSuffix(r.URL.Path, ".md5"):
+			s.proMD5.Add(1)
+			http.NotFound(w, r)
 		case r.URL.Path == "/index.yaml":
 			io.WriteString(w, s.index.Load().(string))
 		case r.URL.Path == "/open/suricata-7.0.17/emerging.rules.tar.gz":
@@ -261,6 +269,7 @@ sources:
     summary: "ET Pro telemetry ruleset \x1b[31m(escape)"
     license: Commercial
     min-version: 6.0.0
+    checksum: false
     replaces: [et/open]
     parameters:
       secret-code:
@@ -401,6 +410,11 @@ func TestSourceIndex(t *testing.T) {
 	b, _ = os.ReadFile(out)
 	if !strings.Contains(string(b), "sid:2899001;") {
 		t.Fatalf("telemetry rules not installed:\n%.300s", b)
+	}
+	// "checksum: false" in the index: no .md5 asked for that source; ET
+	// Open's (checksum not set) is asked for.
+	if s.proMD5.Load() != 0 || s.etMD5.Load() == 0 {
+		t.Errorf(".md5 requests: telemetry %d (want 0), ET Open %d (want some)", s.proMD5.Load(), s.etMD5.Load())
 	}
 	// ET Open back beside it.
 	run(0, "enable-source", "et/open")

@@ -396,6 +396,16 @@ func maps0(m map[string]string) map[string]string {
 	return out
 }
 
+// noChecksumURLs keys noChecksum like the fetcher looks it up: by the
+// configured URL, version filled in (known only after configure).
+func (r *run) noChecksumURLs() map[string]bool {
+	out := make(map[string]bool, len(r.noChecksum))
+	for u := range r.noChecksum {
+		out[r.configured(u)] = true
+	}
+	return out
+}
+
 // indexSources resolves the enabled index sources into URL templates for
 // a run, registers their secrets and header files, and returns the URLs.
 func (r *run) indexSources() ([]string, error) {
@@ -442,6 +452,12 @@ func (r *run) indexSources() ([]string, error) {
 			r.urlSecrets = map[string]map[string]string{}
 		}
 		r.urlSecrets[u] = secrets
+		if entry.Checksum != nil && !*entry.Checksum {
+			if r.noChecksum == nil {
+				r.noChecksum = map[string]bool{}
+			}
+			r.noChecksum[u] = true
+		}
 		if e.HeaderFile != "" {
 			text, err := cli.ReadSecret(e.HeaderFile)
 			if err != nil {

@@ -150,6 +150,8 @@ type run struct {
 	// urlSecrets maps an index source's URL (with placeholders) to its
 	// secret placeholders' values, for actual.
 	urlSecrets map[string]map[string]string
+	// noChecksum are index sources without a .md5 sidecar (URL template).
+	noChecksum map[string]bool
 }
 
 // Run performs one update. Errors carry cli exit codes: 2 for bad
@@ -411,6 +413,7 @@ func (r *run) update(ctx context.Context) error {
 	fetcher := &fetch.Fetcher{
 		Client: r.deps.HTTP, CacheDir: r.cacheDir(), UserAgent: c.UserAgent, MaxBytes: c.MaxDownload,
 		Offline: c.Offline, Logger: r.log, Now: r.deps.Now, Redact: r.redact, Headers: r.headers,
+		NoChecksum: r.noChecksumURLs(),
 	}
 	prev := r.readState()
 	results := make([]*fetch.Result, len(r.urls))

@@ -60,6 +60,9 @@ type Fetcher struct {
 	// configured URL (e.g. Authorization for ET Pro telemetry or MISP);
 	// they go with the .md5 request too, as suricata-update sends them.
 	Headers map[string]map[string]string
+	// NoChecksum lists configured URLs whose source publishes no ".md5"
+	// sidecar (an index entry's "checksum: false"): not asked for.
+	NoChecksum map[string]bool
 }
 
 // Result of one fetch. Body is nil when NotModified.
@@ -157,7 +160,7 @@ func (f *Fetcher) Fetch(ctx context.Context, configured, actual string) (*Result
 	case "file":
 		res, err = f.fetchFile(u.Path, cached)
 	case "http", "https":
-		res, err = f.fetchHTTP(ctx, actual, shown, cached, f.Headers[configured])
+		res, err = f.fetchHTTP(ctx, actual, shown, cached, f.Headers[configured], !f.NoChecksum[configured])
 	default:
 		return nil, fmt.Errorf("source %s: unsupported scheme %q (want http, https or file)", shown, u.Scheme)
 	}
@@ -248,8 +251,11 @@ func (f *Fetcher) remoteMD5(ctx context.Context, u, shown string, extra map[stri
 	return sum
 }
 
-func (f *Fetcher) fetchHTTP(ctx context.Context, u, shown string, cached *Meta, extra map[string]string) (*Result, error) {
-	sidecar := f.remoteMD5(ctx, u, shown, extra)
+func (f *Fetcher) fetchHTTP(ctx context.Context, u, shown string, cached *Meta, extra map[string]string, checksum bool) (*Result, error) {
+	sidecar := ""
+	if checksum {
+		sidecar = f.remoteMD5(ctx, u, shown, extra)
+	}
 	if cached != nil && sidecar != "" && sidecar == cached.MD5 {
 		return &Result{NotModified: true, Meta: *cached}, nil
 	}
