@@ -50,6 +50,7 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
+			env.Setenv("SURICRON_SURICATA_RULES_DIR", "none")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -112,7 +113,9 @@ func exits(ts *testscript.TestScript, neg bool, args []string) {
 	cmd := exec.Command(prog, args[2:]...)
 	cmd.Dir = ts.Getenv("WORK")
 	// The script's PATH ("env PATH=..."), so a test can hide suricata.
-	cmd.Env = append(os.Environ(), "PATH="+ts.Getenv("PATH"), "WORK="+ts.Getenv("WORK"))
+	// A host's own Suricata distribution rules (/etc/suricata/rules) must
+	// not change the scripts' counts: they load none unless they ask.
+	cmd.Env = append(os.Environ(), "PATH="+ts.Getenv("PATH"), "WORK="+ts.Getenv("WORK"), "SURICRON_SURICATA_RULES_DIR="+ts.Getenv("SURICRON_SURICATA_RULES_DIR"))
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()

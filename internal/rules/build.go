@@ -38,6 +38,7 @@ type ruleset struct {
 	disabledBy []DisabledBy
 	// enabledCommented counts the rules -e enabled.
 	enabledCommented int
+	duplicates       int // rules seen again under the same gid:sid
 	// unusedModify names the modify lines ("file line N") that changed no rule.
 	unusedModify []string
 }
@@ -119,9 +120,14 @@ func buildRulesetWith(srcs []sourceFiles, ignore []string, pol *policy.Policy, l
 		rs.files++
 		rs.loaded += len(e.job.rules)
 		for _, r := range e.job.rules {
+			if old := rs.set.Get(r.Key()); old != nil {
+				rs.duplicate(old, r)
+			}
 			rs.set.Add(r)
 		}
 	}
+	// -e first: a localsid rule keeps its installed state, commented or not.
+	x.enableCommented(rs.set)
 	if local != nil {
 		for _, sid := range pol.LocalSIDs {
 			if old := local.Get(rule.Key{GID: 1, SID: sid}); old != nil {
@@ -132,7 +138,6 @@ func buildRulesetWith(srcs []sourceFiles, ignore []string, pol *policy.Policy, l
 			}
 		}
 	}
-	x.enableCommented(rs.set)
 	applied := pol
 	if x != nil && x.conf != nil {
 		p := *pol
@@ -151,9 +156,31 @@ func buildRulesetWith(srcs []sourceFiles, ignore []string, pol *policy.Policy, l
 			rs.unusedModify = append(rs.unusedModify, mod.Where)
 		}
 	}
+	if rs.duplicates > maxDuplicateWarnings {
+		rs.warnings = append(rs.warnings, fmt.Errorf("%d more duplicate rules (higher rev kept)", rs.duplicates-maxDuplicateWarnings))
+	}
 	rs.rules = rs.set.Rules()
 	return rs, nil
 }
+
+// duplicate warns, as suricata-update does, that r's gid:sid was seen
+// before; the higher rev won (a tie keeps the first).
+func (rs *ruleset) duplicate(old, r *rule.Rule) {
+	rs.duplicates++
+	if rs.duplicates > maxDuplicateWarnings {
+		// Overlapping sources repeat thousands of rules: a summary follows.
+		return
+	}
+	kept := old
+	if r.Rev > old.Rev {
+		kept = r
+	}
+	rs.warnings = append(rs.warnings, fmt.Errorf("duplicate rule %s: rev %d in %s and rev %d in %s; keeping rev %d from %s",
+		r.Key(), old.Rev, old.Group, r.Rev, r.Group, kept.Rev, kept.Group))
+}
+
+// maxDuplicateWarnings is how many duplicates are warned about one by one.
+const maxDuplicateWarnings = 10
 
 // writeChunk is how much formatted text writeTo gathers per Write.
 const writeChunk = 256 << 10

@@ -19,9 +19,10 @@ type Command struct {
 	cli.Base
 	cli.Service
 
-	Action string `arg:"" optional:"" default:"update" enum:"update,rollback" help:"update (the default) or rollback: reinstall a kept previous ruleset, tested and reloaded."`
-	To     int    `help:"rollback: which previous ruleset, 1 = the one installed before the current one." default:"1" placeholder:"N"`
-	Keep   int    `help:"Replaced rulesets kept in the state dir for rollback (0: none)." default:"3" placeholder:"N"`
+	Action string   `arg:"" optional:"" default:"update" enum:"update,rollback,update-sources,list-sources,enable-source,disable-source,remove-source,check-versions" help:"update (the default); rollback: reinstall a kept previous ruleset, tested and reloaded; update-sources, list-sources, enable-source NAME [param=value ...], disable-source NAME, remove-source NAME, check-versions: the source index."`
+	Args   []string `arg:"" optional:"" help:"enable-source: NAME [param=value ...]; disable-source, remove-source: NAME." placeholder:"ARG"`
+	To     int      `help:"rollback: which previous ruleset, 1 = the one installed before the current one." default:"1" placeholder:"N"`
+	Keep   int      `help:"Replaced rulesets kept in the state dir for rollback (0: none)." default:"3" placeholder:"N"`
 
 	URL             []string      `name:"url" sep:"none" help:"Rules source (http, https or file://); repeatable. %oinkcode% and %version% are substituted. Default: ET Open (ET Pro with --oinkcode-file)." placeholder:"URL"`
 	HeaderFile      []string      `sep:"none" help:"URL=FILE: send the HTTP header lines in FILE ('Name: value', e.g. 'Authorization: Bearer <token>') with the requests for that --url source; the values are never logged. Repeatable." placeholder:"URL=FILE"`
@@ -47,6 +48,16 @@ type Command struct {
 	Timeout         time.Duration `help:"Timeout of each download." default:"2m"`
 	MaxDownload     int64         `help:"Largest accepted download in bytes." default:"536870912" placeholder:"BYTES"`
 	OutputsFlags
+
+	IndexURL       string   `help:"update-sources: where to download the source index from." default:"https://www.openinfosecfoundation.org/rules/index.yaml" placeholder:"URL"`
+	Enabled        bool     `help:"list-sources: list the enabled sources (and --url, --local) instead of the index."`
+	SecretFile     []string `sep:"none" help:"enable-source: PARAM=FILE, a secret parameter (e.g. secret-code=/etc/suricron/etpro.code) read from FILE at each run, never from the command line. Repeatable." placeholder:"PARAM=FILE"`
+	HTTPHeaderFile string   `name:"http-header-file" help:"enable-source: file of HTTP header lines ('Authorization: Bearer <token>') sent with the source's requests; read at each run, never logged." placeholder:"FILE"`
+
+	ReportDiff bool `help:"Text report: under each modified rule, the part that changed, old and new, wrapped at 78 columns (oinkmaster -m)."`
+
+	Local            []string `sep:"none" help:"Local rules merged after the sources: a file, a directory (its *.rules) or a glob; repeatable. A path that names nothing is an error." placeholder:"PATH"`
+	SuricataRulesDir string   `help:"Directory of Suricata's distribution rules (decoder-events.rules, stream-events.rules, ...), loaded as suricata-update does; 'none' loads none. Default: /usr/share/suricata/rules, else /etc/suricata/rules, when present." placeholder:"DIR"`
 }
 
 // Run is called by cli.Main.
@@ -59,6 +70,13 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 		ReportLimit: c.ReportLimit, DryRun: c.DryRun, Force: c.Force, Quiet: c.Quiet, Offline: c.Offline,
 		MaxDownload: c.MaxDownload, Limits: archive.DefaultLimits(), UserAgent: "suricron-rules-update",
 		Keep: c.Keep, OutputsConfig: c.OutputsFlags.config(fileExists),
+		Local: c.Local, SuricataRulesDir: c.SuricataRulesDir, ReportDiff: c.ReportDiff,
+	}
+	switch c.SuricataRulesDir {
+	case "none":
+		cfg.SuricataRulesDir = ""
+	case "":
+		cfg.SuricataRulesDir = FindDistRuleDir(DefaultDistRuleDirs)
 	}
 	cfg.Ignore = []string{}
 	for _, g := range c.Ignore {
@@ -96,6 +114,15 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 		Logger:        env.Logger,
 		DetectVersion: DetectSuricataVersion,
 		Metrics:       env.Metrics,
+	}
+	switch c.Action {
+	case "update", "rollback":
+		if len(c.Args) > 0 {
+			return exitcode.Usagef("%s takes no arguments, got %q", c.Action, c.Args)
+		}
+	default:
+		return Sources(ctx, cfg, deps, c.Action, c.Args, SourceOptions{IndexURL: c.IndexURL, Enabled: c.Enabled,
+			SecretFiles: c.SecretFile, HeaderFile: c.HTTPHeaderFile})
 	}
 	if c.Action == "rollback" {
 		return Rollback(ctx, cfg, deps, c.To)

@@ -37,6 +37,8 @@ type Report struct {
 	// EnabledCommented counts the rules --enable-all-commented enabled.
 	EnabledCommented int `json:"enabled_commented,omitempty"`
 
+	// showDiff adds minDiff's lines under each modified rule (text only).
+	showDiff bool
 	// keys per class, turned into SIDs only when a report is printed.
 	keys     [6][]rule.Key
 	old, cur *rule.Set
@@ -208,6 +210,9 @@ func (r *Report) writeText(w io.Writer, limit int) error {
 				fmt.Fprintf(&b, "    %12s - %s (%s)\n", k, printable.String(x.Msg), printable.String(x.Group))
 			} else {
 				fmt.Fprintf(&b, "    %12s - %s\n", k, printable.String(x.Msg))
+			}
+			if class == classModified && r.showDiff && r.old != nil && r.cur.Get(k) != nil && r.old.Get(k) != nil {
+				b.WriteString(minDiff(r.old.Get(k).Format(), x.Format(), reportWidth))
 			}
 		}
 	}

@@ -74,6 +74,15 @@ type Config struct {
 	SourceHeaders map[string]string
 	// OutputsConfig: suricata.yaml checks, -e and the files beside the rules.
 	OutputsConfig
+	// Local are --local rules files, directories (their *.rules) or
+	// globs, merged after the sources.
+	Local []string
+	// ReportDiff adds a minimised old/new diff of each modified rule to
+	// the text report (oinkmaster -m).
+	ReportDiff bool
+	// SuricataRulesDir holds Suricata's distribution rules (DistRuleFiles);
+	// "" loads none.
+	SuricataRulesDir string
 }
 
 // Deps are the run's connections to the outside world.
@@ -160,6 +169,13 @@ type run struct {
 	thresholdIn string
 	// headers per configured URL, from SourceHeaders.
 	headers map[string]map[string]string
+	// local and dist are the --local and distribution rules files.
+	local, dist []archive.File
+	// urlSecrets maps an index source's URL (with placeholders) to its
+	// secret placeholders' values, for actual.
+	urlSecrets map[string]map[string]string
+	// noChecksum are index sources without a .md5 sidecar (URL template).
+	noChecksum map[string]bool
 }
 
 // Run performs one update. Errors carry cli exit codes: 2 for bad
@@ -231,7 +247,7 @@ func (r *run) configure(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		op, err := policy.ParseOinkmaster(p, data)
+		op, err := policy.ParseOinkmasterFile(p, data, func(inc string) (string, error) { return readConf("oinkmaster.conf include", inc) })
 		if err != nil {
 			return exitcode.Usage(err)
 		}
@@ -274,10 +290,24 @@ func (r *run) configure(ctx context.Context) error {
 		return err
 	}
 	r.pol = pol
+	var err error
+	if r.local, err = localFiles(c.Local, r.cfg.Limits, fp); err != nil {
+		return err
+	}
+	if c.SuricataRulesDir != "" {
+		if r.dist, err = distFiles(c.SuricataRulesDir, r.cfg.Limits, fp); err != nil {
+			return err
+		}
+	}
 	urls := c.URLs
 	if len(urls) == 0 {
 		urls = pol.URLs
 	}
+	fromIndex, err := r.indexSources()
+	if err != nil {
+		return err
+	}
+	urls = append(slices.Clip(urls), fromIndex...)
 	if len(urls) == 0 {
 		if c.Oinkcode != "" {
 			urls = []string{ETProURL}
@@ -304,6 +334,9 @@ func (r *run) configure(ctx context.Context) error {
 			}
 		}
 		fmt.Fprintf(fp, "url=%s\n", r.configured(u))
+		for _, v := range fetch.QuerySecrets(u) {
+			r.secrets.Add(v, "[redacted]")
+		}
 	}
 	r.urls = urls
 	if err := r.sourceHeaders(); err != nil {
@@ -367,7 +400,11 @@ func (r *run) configured(u string) string {
 }
 
 func (r *run) actual(u string) string {
-	return strings.ReplaceAll(r.configured(u), "%oinkcode%", r.cfg.Oinkcode)
+	a := strings.ReplaceAll(r.configured(u), "%oinkcode%", r.cfg.Oinkcode)
+	for ph, v := range r.urlSecrets[u] {
+		a = strings.ReplaceAll(a, ph, v)
+	}
+	return a
 }
 
 func (r *run) readState() *state {
@@ -397,6 +434,7 @@ func (r *run) update(ctx context.Context) error {
 	fetcher := &fetch.Fetcher{
 		Client: r.deps.HTTP, CacheDir: r.cacheDir(), UserAgent: c.UserAgent, MaxBytes: c.MaxDownload,
 		Offline: c.Offline, Logger: r.log, Now: r.deps.Now, Redact: r.redact, Headers: r.headers,
+		NoChecksum: r.noChecksumURLs(),
 	}
 	prev := r.readState()
 	results := make([]*fetch.Result, len(r.urls))
@@ -445,6 +483,7 @@ func (r *run) update(ctx context.Context) error {
 		}
 		srcs[i] = src
 	}
+	srcs = append(srcs, r.extraSources()...)
 
 	oldBytes, oldSet, err := readInstalled(c.Output)
 	if err != nil {
@@ -464,6 +503,7 @@ func (r *run) update(ctx context.Context) error {
 	rep.Loaded = rs.loaded
 	r.reportOutputs(rep, rs)
 	rep.DryRun = c.DryRun
+	rep.showDiff = c.ReportDiff
 	rep.Changed = oldBytes == nil || !rs.sameAs(oldBytes)
 	r.log.Info("rules built", "loaded", rs.loaded, "total", rep.RulesTotal, "enabled", rep.Enabled,
 		"disabled_by_policy", rs.stats.Disabled, "flowbit_enabled", rs.stats.Flowbits,

@@ -100,7 +100,8 @@ func TestExampleConfigCoversEveryFlag(t *testing.T) {
 func configKey(section, flag string) string {
 	switch flag {
 	case "help", "config", "version", "every", "dry-run", "force", "reset-state", "week", "since", "until",
-		"out", "files", "mail", "profile", "collect-only", "parsed", "pretty", "log", "time", "limit", "jitter", "check-config":
+		"out", "files", "mail", "profile", "collect-only", "parsed", "pretty", "log", "time", "limit", "jitter", "check-config",
+		"enabled", "secret-file", "http-header-file": // rules-update list-sources / enable-source arguments
 		return ""
 	case "eve":
 		return "eve.path"

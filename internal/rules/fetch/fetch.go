@@ -60,6 +60,9 @@ type Fetcher struct {
 	// configured URL (e.g. Authorization for ET Pro telemetry or MISP);
 	// they go with the .md5 request too, as suricata-update sends them.
 	Headers map[string]map[string]string
+	// NoChecksum lists configured URLs whose source publishes no ".md5"
+	// sidecar (an index entry's "checksum: false"): not asked for.
+	NoChecksum map[string]bool
 }
 
 // Result of one fetch. Body is nil when NotModified.
@@ -157,7 +160,7 @@ func (f *Fetcher) Fetch(ctx context.Context, configured, actual string) (*Result
 	case "file":
 		res, err = f.fetchFile(u.Path, cached)
 	case "http", "https":
-		res, err = f.fetchHTTP(ctx, actual, shown, cached, f.Headers[configured])
+		res, err = f.fetchHTTP(ctx, actual, shown, cached, f.Headers[configured], !f.NoChecksum[configured])
 	default:
 		return nil, fmt.Errorf("source %s: unsupported scheme %q (want http, https or file)", shown, u.Scheme)
 	}
@@ -229,26 +232,30 @@ func (f *Fetcher) get(ctx context.Context, u string, hdr map[string]string) (*ht
 // remoteMD5 fetches the ".md5" sidecar. Absence is normal (ET Pro, most
 // mirrors); anything else is logged and the download goes ahead unchecked.
 func (f *Fetcher) remoteMD5(ctx context.Context, u, shown string, extra map[string]string) string {
-	resp, err := f.get(ctx, u+".md5", extra)
+	shownMD5 := f.Redact(MD5URL(shown))
+	resp, err := f.get(ctx, MD5URL(u), extra)
 	if err != nil {
-		f.Logger.Warn("md5 sidecar unavailable", "url", shown+".md5", "err", f.Redact(err.Error()))
+		f.Logger.Warn("md5 sidecar unavailable", "url", shownMD5, "err", f.Redact(err.Error()))
 		return ""
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		f.Logger.Debug("no md5 sidecar", "url", shown+".md5", "status", resp.StatusCode)
+		f.Logger.Debug("no md5 sidecar", "url", shownMD5, "status", resp.StatusCode)
 		return ""
 	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	sum := parseMD5(b)
 	if sum == "" {
-		f.Logger.Warn("md5 sidecar is not an md5 digest; ignoring it", "url", shown+".md5")
+		f.Logger.Warn("md5 sidecar is not an md5 digest; ignoring it", "url", shownMD5)
 	}
 	return sum
 }
 
-func (f *Fetcher) fetchHTTP(ctx context.Context, u, shown string, cached *Meta, extra map[string]string) (*Result, error) {
-	sidecar := f.remoteMD5(ctx, u, shown, extra)
+func (f *Fetcher) fetchHTTP(ctx context.Context, u, shown string, cached *Meta, extra map[string]string, checksum bool) (*Result, error) {
+	sidecar := ""
+	if checksum {
+		sidecar = f.remoteMD5(ctx, u, shown, extra)
+	}
 	if cached != nil && sidecar != "" && sidecar == cached.MD5 {
 		return &Result{NotModified: true, Meta: *cached}, nil
 	}
@@ -320,6 +327,18 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, u, shown string, cached *Meta, 
 	return &Result{Body: body, Meta: m}, nil
 }
 
+// MD5URL is the URL of the ".md5" sidecar of the tarball at u: ".md5" goes
+// on the path, before any query string or fragment, so that
+// "https://h/x.tar.gz?key=K" gives "https://h/x.tar.gz.md5?key=K" (appending
+// it to the whole URL asked for "?key=K.md5", a wrong key).
+func MD5URL(u string) string {
+	cut := len(u)
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		cut = i
+	}
+	return u[:cut] + ".md5" + u[cut:]
+}
+
 func md5hex(b []byte) string {
 	h := md5.Sum(b) //nolint:gosec // ET publishes md5; integrity against corruption, not attack
 	return hex.EncodeToString(h[:])
@@ -375,4 +394,30 @@ func readAll(r io.Reader, hint, max int64) ([]byte, error) {
 			b = append(b, 0)[:len(b)]
 		}
 	}
+}
+
+// QuerySecrets returns the values of the query parameters of u whose name
+// says they are a credential (key=, code=, token=, secret=, pass…=, auth…=,
+// sig…=): private mirrors and ET Pro resellers authenticate that way, and
+// the generic scrubber knows only some of those names.
+func QuerySecrets(u string) []string {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for name, vals := range pu.Query() {
+		n := strings.ToLower(name)
+		for _, w := range []string{"key", "code", "token", "secret", "pass", "auth", "sig"} {
+			if strings.Contains(n, w) {
+				for _, v := range vals {
+					if v != "" && !strings.Contains(v, "%") {
+						out = append(out, v)
+					}
+				}
+				break
+			}
+		}
+	}
+	return out
 }

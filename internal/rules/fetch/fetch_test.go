@@ -5,10 +5,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/suricron/suricron/internal/atomicfile"
 )
@@ -82,6 +87,52 @@ func TestReadAll(t *testing.T) {
 					t.Errorf("n=%d hint=%d %s: got %d bytes, %v; want %d bytes, %v", n, hint, name, len(got), err, len(want), wantErr)
 				}
 			}
+		}
+	}
+}
+
+// The .md5 sidecar of a URL with a query string (ET Pro mirrors and
+// private sources put the key there) is asked for on the path:
+// "/x.tar.gz.md5?key=K", not "/x.tar.gz?key=K.md5", which sent a wrong key
+// and never found the sidecar, so a corrupt download went unchecked.
+func TestMD5SidecarURLKeepsQuery(t *testing.T) {
+	body := []byte("tarball bytes")
+	var md5Asks atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("key") != "K3y" {
+			http.Error(w, "bad key", http.StatusForbidden)
+			return
+		}
+		switch r.URL.Path {
+		case "/x.tar.gz":
+			w.Write(body)
+		case "/x.tar.gz.md5":
+			md5Asks.Add(1)
+			// A digest that does not match: the fetch must refuse the body.
+			io.WriteString(w, "00000000000000000000000000000000  x.tar.gz\n")
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	f := &Fetcher{Client: srv.Client(), CacheDir: t.TempDir(), MaxBytes: 1 << 20,
+		Logger: slog.New(slog.DiscardHandler), Now: time.Now, Redact: func(s string) string { return s }}
+	u := srv.URL + "/x.tar.gz?key=K3y"
+	_, err := f.Fetch(t.Context(), u, u)
+	if md5Asks.Load() != 1 || !errors.Is(err, ErrBadData) {
+		t.Fatalf("sidecar requests %d, err %v: want the sidecar found at /x.tar.gz.md5?key=... and the body refused", md5Asks.Load(), err)
+	}
+}
+
+func TestMD5URL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://h/x.tar.gz":             "https://h/x.tar.gz.md5",
+		"https://h/x.tar.gz?key=K":       "https://h/x.tar.gz.md5?key=K",
+		"https://h/x.tar.gz?a=1&key=K#f": "https://h/x.tar.gz.md5?a=1&key=K#f",
+		"https://h/x.tar.gz#frag":        "https://h/x.tar.gz.md5#frag",
+	} {
+		if got := MD5URL(in); got != want {
+			t.Errorf("MD5URL(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -1,7 +1,10 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -142,12 +145,72 @@ var oinkIgnored = map[string]bool{
 	"use_path_checks": true, "user_agent": true, "scp_key": true, "rules_dir": true,
 }
 
+// ReadFunc reads a file an oinkmaster.conf includes.
+type ReadFunc func(path string) (string, error)
+
+// MaxIncludeDepth caps nested includes: deeper is a mistake, not a need.
+const MaxIncludeDepth = 8
+
 // ParseOinkmaster parses oinkmaster.conf: url, skipfile, disablesid,
 // enablesid, localsid, modifysid and define_template/use_template, with
-// '\' line continuations and '#' comments.
+// '\' line continuations and '#' comments. An include line is an error:
+// ParseOinkmasterFile reads included files.
 func ParseOinkmaster(file, data string) (*Policy, error) {
-	p := &Policy{}
-	templates := map[string][2]string{}
+	return ParseOinkmasterFile(file, data, nil)
+}
+
+// ParseOinkmasterFile is ParseOinkmaster with "include FILE" lines read
+// through read: FILE is relative to the including file's directory, is
+// parsed in place (templates defined there are visible after the
+// include), and a file that includes itself, directly or not, or
+// includes nested deeper than MaxIncludeDepth, is an error naming the
+// chain.
+func ParseOinkmasterFile(file, data string, read ReadFunc) (*Policy, error) {
+	o := &oinkParser{p: &Policy{}, templates: map[string][2]string{}, read: read}
+	if err := o.parse(file, data, nil); err != nil {
+		return nil, err
+	}
+	return o.p, nil
+}
+
+type oinkParser struct {
+	p         *Policy
+	templates map[string][2]string
+	read      ReadFunc
+}
+
+// argRE finds oinkmaster's template argument placeholders %ARG1%..%ARGn%.
+var argRE = regexp.MustCompile(`%ARG([0-9]+)%`)
+
+// fillArgs replaces %ARGn% by args[n-1], as oinkmaster's use_template does.
+func fillArgs(s string, args []string) (string, error) {
+	var bad error
+	out := argRE.ReplaceAllStringFunc(s, func(m string) string {
+		n, _ := strconv.Atoi(m[4 : len(m)-1])
+		if n < 1 || n > len(args) {
+			bad = fmt.Errorf("%s but only %d argument(s) given", m, len(args))
+			return m
+		}
+		return args[n-1]
+	})
+	return out, bad
+}
+
+func (o *oinkParser) parse(file, data string, chain []string) error {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		abs = filepath.Clean(file)
+	}
+	for _, c := range chain {
+		if c == abs {
+			return fmt.Errorf("include loop: %s", strings.Join(append(chain, abs), " -> "))
+		}
+	}
+	chain = append(chain, abs)
+	if len(chain) > MaxIncludeDepth+1 {
+		return fmt.Errorf("includes nested deeper than %d: %s", MaxIncludeDepth, strings.Join(chain, " -> "))
+	}
+	p, templates := o.p, o.templates
 	lines := strings.Split(data, "\n")
 	for i := 0; i < len(lines); i++ {
 		no := i + 1
@@ -178,7 +241,7 @@ func ParseOinkmaster(file, data string) (*Policy, error) {
 		case "url":
 			v, ok := strings.CutPrefix(rest, "=")
 			if !ok || strings.TrimSpace(v) == "" {
-				return nil, fail(fmt.Errorf("want url = <url>"))
+				return fail(fmt.Errorf("want url = <url>"))
 			}
 			p.URLs = append(p.URLs, strings.TrimSpace(v))
 		case "skipfile":
@@ -188,7 +251,7 @@ func ParseOinkmaster(file, data string) (*Policy, error) {
 				for _, s := range splitList(rest) {
 					n, err := strconv.Atoi(s)
 					if err != nil {
-						return nil, fail(fmt.Errorf("localsid: bad sid %q", s))
+						return fail(fmt.Errorf("localsid: bad sid %q", s))
 					}
 					p.LocalSIDs = append(p.LocalSIDs, n)
 				}
@@ -196,7 +259,7 @@ func ParseOinkmaster(file, data string) (*Policy, error) {
 			}
 			m, ok := parseIDs(strings.Join(splitList(rest), ","), true)
 			if !ok || rest == "" {
-				return nil, fail(fmt.Errorf("%s: want a comma list of sids, got %q", word, rest))
+				return fail(fmt.Errorf("%s: want a comma list of sids, got %q", word, rest))
 			}
 			if word == "disablesid" {
 				p.Disable = append(p.Disable, m)
@@ -206,44 +269,75 @@ func ParseOinkmaster(file, data string) (*Policy, error) {
 		case "modifysid":
 			t, err := shlexSplit(rest)
 			if err != nil {
-				return nil, fail(err)
+				return fail(err)
 			}
 			if len(t) != 4 || t[2] != "|" {
-				return nil, fail(fmt.Errorf(`modifysid: want <sids|file|*> "<regex>" | "<replacement>"`))
+				return fail(fmt.Errorf(`modifysid: want <sids|file|*> "<regex>" | "<replacement>"`))
 			}
 			if err := addOinkModify(p, t[0], t[1], t[3], fmt.Sprintf("%s line %d", file, no)); err != nil {
-				return nil, fail(err)
+				return fail(err)
 			}
 		case "define_template":
 			t, err := shlexSplit(rest)
 			if err != nil {
-				return nil, fail(err)
+				return fail(err)
 			}
 			if len(t) != 4 || t[2] != "|" {
-				return nil, fail(fmt.Errorf(`define_template: want <name> "<regex>" | "<replacement>"`))
+				return fail(fmt.Errorf(`define_template: want <name> "<regex>" | "<replacement>"`))
 			}
 			templates[t[0]] = [2]string{t[1], t[3]}
 		case "use_template":
-			t := strings.Fields(rest)
+			t, err := shlexSplit(rest)
+			if err != nil {
+				return fail(err)
+			}
 			if len(t) < 2 {
-				return nil, fail(fmt.Errorf("use_template: want <name> <sids|file|*>"))
+				return fail(fmt.Errorf(`use_template: want <name> <sids|file|*> ["arg1" ...]`))
 			}
 			tp, ok := templates[t[0]]
 			if !ok {
-				return nil, fail(fmt.Errorf("use_template: template %q not defined above", t[0]))
+				return fail(fmt.Errorf("use_template: template %q not defined above", t[0]))
 			}
-			if err := addOinkModify(p, t[1], tp[0], tp[1], fmt.Sprintf("%s line %d", file, no)); err != nil {
-				return nil, fail(err)
+			re, err := fillArgs(tp[0], t[2:])
+			if err != nil {
+				return fail(fmt.Errorf("use_template %s: %w", t[0], err))
+			}
+			repl, err := fillArgs(tp[1], t[2:])
+			if err != nil {
+				return fail(fmt.Errorf("use_template %s: %w", t[0], err))
+			}
+			if err := addOinkModify(p, t[1], re, repl, fmt.Sprintf("%s line %d", file, no)); err != nil {
+				return fail(err)
 			}
 		case "include":
-			return nil, fail(fmt.Errorf("include is not supported; pass each file with --conf"))
+			if rest == "" {
+				return fail(fmt.Errorf("include: want a file name"))
+			}
+			if o.read == nil {
+				return fail(fmt.Errorf("include %s: includes are read only from a config file", rest))
+			}
+			inc := rest
+			if !filepath.IsAbs(inc) {
+				inc = filepath.Join(filepath.Dir(file), inc)
+			}
+			text, err := o.read(inc)
+			if err != nil {
+				return fail(fmt.Errorf("include: %w", err))
+			}
+			if err := o.parse(inc, text, chain); err != nil {
+				var ce *ConfError
+				if errors.As(err, &ce) {
+					return err
+				}
+				return fail(err)
+			}
 		default:
 			if !oinkIgnored[word] {
-				return nil, fail(fmt.Errorf("unknown setting %q", word))
+				return fail(fmt.Errorf("unknown setting %q", word))
 			}
 		}
 	}
-	return p, nil
+	return nil
 }
 
 func addOinkModify(p *Policy, target, re, repl, where string) error {

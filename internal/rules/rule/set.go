@@ -1,8 +1,10 @@
 package rule
 
 // Set holds rules in output order with one rule per gid:sid. Adding a rule
-// whose key exists keeps the higher rev; a replacement moves to the end, as
-// suricata-update's dict delete-and-insert does, so the merged files agree.
+// whose key exists keeps the higher rev; a replacement takes the place of
+// the rule it replaces, as assigning to an existing key of suricata-update's
+// rule map (a Python dict) does, so the merged files agree (checked against
+// 1.2.7 with a --local file holding an older rev of an ET rule).
 type Set struct {
 	list  []*Rule
 	index map[Key]int
@@ -21,11 +23,10 @@ func (s *Set) Add(r *Rule) {
 	k := r.Key()
 	if i, ok := s.index[k]; ok {
 		s.Duplicates++
-		if r.Rev <= s.list[i].Rev {
-			return
+		if r.Rev > s.list[i].Rev {
+			s.list[i] = r
 		}
-		s.list[i] = nil
-		s.n--
+		return
 	}
 	s.index[k] = len(s.list)
 	s.list = append(s.list, r)
