@@ -182,23 +182,23 @@ func (p *pipeline) parseBatch(b *batch) {
 		}
 		line := b.data[start:e.end]
 		start = e.end
-		e.verdict, e.err, e.shard = p.judge(line, &b.recs[i])
+		e.verdict, e.shard, e.err = p.judge(line, &b.recs[i])
 	}
 }
 
 // judge decodes one alert line and says what becomes of it.
-func (p *pipeline) judge(line []byte, a *eve.AlertFields) (reason, error, int) {
+func (p *pipeline) judge(line []byte, a *eve.AlertFields) (reason, int, error) {
 	err := eve.ParseAlertFields(line, a)
 	if err == nil && (!a.HasAlert || a.SignatureID == 0) {
 		err = errNoSID
 	}
 	if err != nil {
-		return badLine, err, 0
+		return badLine, 0, err
 	}
 	if why := p.filter.verdict(a); why != kept {
-		return why, nil, 0
+		return why, 0, nil
 	}
-	return kept, nil, shardOf(alertKey(a))
+	return kept, shardOf(alertKey(a)), nil
 }
 
 var errNoSID = errors.New("alert without alert.signature_id")
