@@ -49,8 +49,7 @@ type OutputsFlags struct {
 // config resolves the flags; statDefault tells whether the default
 // suricata.yaml exists (injected so tests never read the host's).
 func (f OutputsFlags) config(statDefault func(string) bool) OutputsConfig {
-	oc := OutputsConfig{SuricataConf: f.SuricataConf, EnableAllCommented: f.EnableAllCommented,
-		ThresholdIn: f.ThresholdIn, ThresholdOut: f.ThresholdOut, SIDMsgMap: f.SIDMsgMap, SIDMsgMap2: f.SIDMsgMap2}
+	oc := OutputsConfig(f)
 	switch f.SuricataConf {
 	case "":
 		if statDefault(DefaultSuricataConf) {

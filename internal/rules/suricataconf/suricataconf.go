@@ -63,10 +63,9 @@ func Load(path string, lim Limits) (*Config, error) {
 }
 
 type loader struct {
-	lim   Limits
-	dir   string // the main file's directory: Suricata resolves includes from it
-	c     *Config
-	depth int
+	lim Limits
+	dir string // the main file's directory: Suricata resolves includes from it
+	c   *Config
 }
 
 // file parses one file into the tree under prefix. chain holds the files
