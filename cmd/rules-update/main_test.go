@@ -40,6 +40,11 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
+	// On a real sensor /etc/suricata/suricata.yaml exists and would be
+	// read by default: no test may depend on the host's config. (Dist
+	// rules are turned off per test: one test sets them in a config file,
+	// which the environment would override.)
+	os.Setenv("SURICRON_SURICATA_CONF", "none")
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -51,6 +56,7 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
 			env.Setenv("SURICRON_SURICATA_RULES_DIR", "none")
+			env.Setenv("SURICRON_SURICATA_CONF", "none")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -115,7 +121,8 @@ func exits(ts *testscript.TestScript, neg bool, args []string) {
 	// The script's PATH ("env PATH=..."), so a test can hide suricata.
 	// A host's own Suricata distribution rules (/etc/suricata/rules) must
 	// not change the scripts' counts: they load none unless they ask.
-	cmd.Env = append(os.Environ(), "PATH="+ts.Getenv("PATH"), "WORK="+ts.Getenv("WORK"), "SURICRON_SURICATA_RULES_DIR="+ts.Getenv("SURICRON_SURICATA_RULES_DIR"))
+	cmd.Env = append(os.Environ(), "PATH="+ts.Getenv("PATH"), "WORK="+ts.Getenv("WORK"), "SURICRON_SURICATA_RULES_DIR="+ts.Getenv("SURICRON_SURICATA_RULES_DIR"),
+		"SURICRON_SURICATA_CONF="+ts.Getenv("SURICRON_SURICATA_CONF"))
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()

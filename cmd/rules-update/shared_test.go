@@ -26,6 +26,9 @@ func TestSharedScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
 			env.Setenv("SHARED", shared)
+			// The host's suricata.yaml and dist rules must not change results.
+			env.Setenv("SURICRON_SURICATA_CONF", "none")
+			env.Setenv("SURICRON_SURICATA_RULES_DIR", "none")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
