@@ -32,8 +32,9 @@ type FlowSummary struct {
 }
 
 // flowPaths are the keys ParseFlowSummary reads, in the order Suricata
-// writes them; EachKey stops once it has found them all.
-var flowPaths = [][]string{
+// writes them (indexes are the fields' numbers in setFlowField and the
+// bits of the walk's found mask).
+var flowPaths = [...][]string{
 	{"timestamp"},
 	{"src_ip"},
 	{"src_port"},
@@ -47,67 +48,31 @@ var flowPaths = [][]string{
 	{"flow", "bytes_toclient"},
 }
 
-// ParseFlowSummary fills s from line in one pass over it (jsonparser.EachKey
-// with exactly flowPaths). It accepts what Parse accepts and reads the same
-// values for these fields (FuzzFlowSummary checks both), except that it is
-// stricter about framing: a line with bytes after its object's closing
-// brace (which Parse ignores) is not one complete object. It fails on a
-// malformed value in a field it reads, naming the field, like Parse. Fields it does not read are not
-// checked, so it may accept a record whose other fields Parse rejects.
+// allFlowPaths has a bit set for each of flowPaths.
+const allFlowPaths = 1<<len(flowPaths) - 1
+
+// ParseFlowSummary fills s from line in one pass over it. It accepts what
+// Parse accepts and reads the same values for these fields
+// (FuzzFlowSummary checks both), except that it is stricter about
+// framing: a line with bytes after its object's closing brace (which Parse
+// ignores) is not one complete object. It fails on a malformed value in a
+// field it reads, naming the field, like Parse. Fields it does not read are
+// not checked, so it may accept a record whose other fields Parse rejects.
+//
+// The walk is jsonparser.EachKey(line, cb, flowPaths...) specialised to
+// these paths: the same scan, key matching, first-occurrence rule and
+// early stop, and the same outcome on malformed input (where EachKey gives
+// up silently, so does this), without EachKey's per-call path buffers,
+// per-key loop over all paths, closure and map per array.
+// FuzzFlowSummaryEachKey holds it to the EachKey version.
 func ParseFlowSummary(line []byte, s *FlowSummary) error {
 	*s = FlowSummary{}
 	line = bytes.TrimSpace(line)
 	if !Complete(line) {
 		return errors.New("not a complete JSON object")
 	}
-	var perr error
-	jsonparser.EachKey(line, func(idx int, v []byte, vt jsonparser.ValueType, err error) {
-		if perr != nil {
-			return
-		}
-		if err != nil {
-			perr = err
-			return
-		}
-		if vt == jsonparser.Null {
-			return // Parse skips nulls too
-		}
-		if idx >= 7 {
-			s.HasFlow = true
-		}
-		switch idx {
-		case 0:
-			var ts string
-			if ts, err = str(v, vt); err == nil {
-				s.Timestamp, err = ParseTime(ts)
-			}
-		case 1:
-			s.SrcIP, err = addr(v, vt)
-		case 2:
-			s.SrcPort, err = port(v, vt)
-		case 3:
-			s.DestIP, err = addr(v, vt)
-		case 4:
-			s.DestPort, err = port(v, vt)
-		case 5:
-			s.Proto, err = fieldProto(v, vt)
-		case 6:
-			s.AppProto, err = fieldProto(v, vt)
-		case 7:
-			s.PktsToServer, err = num(v, vt)
-		case 8:
-			s.PktsToClient, err = num(v, vt)
-		case 9:
-			s.BytesToServer, err = num(v, vt)
-		case 10:
-			s.BytesToClient, err = num(v, vt)
-		}
-		if err != nil {
-			perr = fmt.Errorf("field %s: %w", pathName(flowPaths[idx]), err)
-		}
-	}, flowPaths...)
-	if perr != nil {
-		return perr
+	if err := walkFlow(line, s); err != nil {
+		return err
 	}
 	if !s.HasFlow {
 		// A flow object without any counter is still a flow object (rare:
@@ -120,6 +85,277 @@ func ParseFlowSummary(line []byte, s *FlowSummary) error {
 		}
 	}
 	return nil
+}
+
+// structural marks the bytes EachKey's scan acts on outside strings; all
+// others (digits, letters, whitespace, ':' and ',') pass untouched.
+var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
+
+// walkFlow is the EachKey scan over line for flowPaths. It returns the
+// first error EachKey's callback would have recorded (ParseFlowSummary's
+// old callback kept only the first and ignored the rest, so stopping
+// there changes nothing), or nil when the scan ends: at the last wanted
+// key, at the end of line, or where EachKey gives up (an unterminated
+// string or array, a key with a bad escape).
+func walkFlow(line []byte, s *FlowSummary) error {
+	var found uint16
+	level := 0
+	// inFlow: the last key at level 1 was "flow", so keys at level 2 are
+	// flow.* (EachKey compares against its path buffer the same way).
+	inFlow := false
+	n := len(line)
+	for i := 0; i < n; i++ {
+		for i < n && !structural[line[i]] {
+			i++
+		}
+		if i == n {
+			break
+		}
+		switch line[i] {
+		case '"':
+			end, esc := stringEnd(line, i+1)
+			if end < 0 {
+				return nil
+			}
+			j := end + 1
+			for j < n && isSpace(line[j]) {
+				j++
+			}
+			if j == n {
+				return nil
+			}
+			if line[j] != ':' {
+				// A value, not a key: go on at the token after it.
+				i = j - 1
+				continue
+			}
+			key := line[i+1 : end]
+			var buf [64]byte
+			if esc {
+				k, err := jsonparser.Unescape(key, buf[:])
+				if err != nil {
+					return nil
+				}
+				key = k
+			}
+			i = j // the value is scanned from after the colon
+			if level > 2 {
+				continue
+			}
+			if level < 1 {
+				return jsonparser.MalformedJsonError
+			}
+			idx := -1
+			if level == 1 {
+				inFlow = string(key) == "flow"
+				idx = topFlowField(key)
+			} else if inFlow {
+				idx = flowCounterField(key)
+			}
+			if idx < 0 || found&(1<<idx) != 0 {
+				continue
+			}
+			found |= 1 << idx
+			if err := setFlowField(s, idx, line[j+1:]); err != nil {
+				return err
+			}
+			if found == allFlowPaths {
+				return nil
+			}
+		case '{':
+			level++
+		case '}', ']':
+			level--
+		case '[':
+			if level < 0 {
+				return jsonparser.MalformedJsonError
+			}
+			end := arrayEnd(line, i)
+			if end < 0 {
+				return nil
+			}
+			i = end - 1 // EachKey does not look inside arrays
+		}
+	}
+	return nil
+}
+
+// stringEnd returns the index of the quote closing the string whose body
+// starts at line[i] (-1 if none) and whether the body has a backslash.
+func stringEnd(line []byte, i int) (int, bool) {
+	esc := false
+	for ; i < len(line); i++ {
+		switch line[i] {
+		case '"':
+			return i, esc
+		case '\\':
+			esc = true
+			i++ // the escaped byte cannot close the string
+		}
+	}
+	return -1, esc
+}
+
+// arrayEnd returns the index just past the ']' matching the '[' at
+// line[i], counting only brackets outside strings (as jsonparser does when
+// it skips an array), or -1 if there is none.
+func arrayEnd(line []byte, i int) int {
+	depth := 0
+	for ; i < len(line); i++ {
+		switch line[i] {
+		case '"':
+			end, _ := stringEnd(line, i+1)
+			if end < 0 {
+				return -1
+			}
+			i = end
+		case '[':
+			depth++
+		case ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return -1
+}
+
+func topFlowField(key []byte) int {
+	switch string(key) {
+	case "timestamp":
+		return 0
+	case "src_ip":
+		return 1
+	case "src_port":
+		return 2
+	case "dest_ip":
+		return 3
+	case "dest_port":
+		return 4
+	case "proto":
+		return 5
+	case "app_proto":
+		return 6
+	}
+	return -1
+}
+
+func flowCounterField(key []byte) int {
+	switch string(key) {
+	case "pkts_toserver":
+		return 7
+	case "pkts_toclient":
+		return 8
+	case "bytes_toserver":
+		return 9
+	case "bytes_toclient":
+		return 10
+	}
+	return -1
+}
+
+// setFlowField reads the value after a key's colon (rest) into field idx
+// of s, as the old EachKey callback did with jsonparser.Get(rest): Get's
+// own errors unwrapped, conversion errors naming the field, nulls skipped.
+func setFlowField(s *FlowSummary, idx int, rest []byte) error {
+	v, vt, err := valueAt(rest)
+	if err != nil {
+		return err
+	}
+	if vt == jsonparser.Null {
+		return nil // Parse skips nulls too
+	}
+	if idx >= 7 {
+		s.HasFlow = true
+	}
+	switch idx {
+	case 0:
+		s.Timestamp, err = flowTime(v, vt)
+	case 1:
+		s.SrcIP, err = addr(v, vt)
+	case 2:
+		s.SrcPort, err = port(v, vt)
+	case 3:
+		s.DestIP, err = addr(v, vt)
+	case 4:
+		s.DestPort, err = port(v, vt)
+	case 5:
+		s.Proto, err = fieldProto(v, vt)
+	case 6:
+		s.AppProto, err = fieldProto(v, vt)
+	case 7:
+		s.PktsToServer, err = num(v, vt)
+	case 8:
+		s.PktsToClient, err = num(v, vt)
+	case 9:
+		s.BytesToServer, err = num(v, vt)
+	case 10:
+		s.BytesToClient, err = num(v, vt)
+	}
+	if err != nil {
+		return fmt.Errorf("field %s: %w", pathName(flowPaths[idx]), err)
+	}
+	return nil
+}
+
+// valueAt is jsonparser.Get(rest) for the value a key's colon precedes,
+// done here for strings and scalars (every value the summary reads);
+// objects, arrays and the impossible empty rest go to Get itself.
+func valueAt(rest []byte) ([]byte, jsonparser.ValueType, error) {
+	k := 0
+	for k < len(rest) && isSpace(rest[k]) {
+		k++
+	}
+	if k == len(rest) || rest[k] == '{' || rest[k] == '[' {
+		v, vt, _, err := jsonparser.Get(rest)
+		return v, vt, err
+	}
+	if rest[k] == '"' {
+		end, _ := stringEnd(rest, k+1)
+		if end < 0 {
+			return nil, jsonparser.String, jsonparser.MalformedStringError
+		}
+		return rest[k+1 : end], jsonparser.String, nil
+	}
+	e := k
+	for e < len(rest) && !scalarEnd[rest[e]] {
+		e++
+	}
+	v := rest[k:e]
+	switch rest[k] {
+	case 't', 'f':
+		if string(v) == "true" || string(v) == "false" {
+			return v, jsonparser.Boolean, nil
+		}
+	case 'u', 'n':
+		if string(v) == "null" {
+			return v, jsonparser.Null, nil
+		}
+	case '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '-':
+		return v, jsonparser.Number, nil
+	}
+	return nil, jsonparser.Unknown, jsonparser.UnknownValueTypeError
+}
+
+// scalarEnd marks the bytes that end a number, boolean or null for
+// jsonparser (whitespace, ',', '}' and ']').
+var scalarEnd = [256]bool{' ': true, '\n': true, '\r': true, '\t': true, ',': true, '}': true, ']': true}
+
+// flowTime is str then ParseTime, without str's copy of the timestamp
+// when it is in Suricata's own layout (parseTimeFast keeps no reference
+// to it, so the conversion stays on the stack).
+func flowTime(v []byte, vt jsonparser.ValueType) (time.Time, error) {
+	if vt == jsonparser.String && bytes.IndexByte(v, '\\') < 0 {
+		if t, ok := parseTimeFast(string(v)); ok {
+			return t, nil
+		}
+	}
+	ts, err := str(v, vt)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return ParseTime(ts)
 }
 
 // StatsSummary is the part of a stats record capture health reads: uptime

@@ -336,3 +336,18 @@ func addMember(list []string, more *int64, addr string, limit int) []string {
 	}
 	return append(list, addr)
 }
+
+// addMemberText is addMember for an address formatted into a scratch
+// buffer: it is copied only when it joins the list.
+func addMemberText(list []string, more *int64, addr []byte, limit int) []string {
+	for _, x := range list {
+		if x == string(addr) {
+			return list
+		}
+	}
+	if len(list) >= limit {
+		*more++
+		return list
+	}
+	return append(list, string(addr))
+}

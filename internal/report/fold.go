@@ -323,6 +323,15 @@ func (f *Folder) foldFlow(r *decoded) {
 	}
 }
 
+// addrText appends a.Unmap().String() to b without allocating it (the
+// same text: AppendTo differs from String only for the zero Addr).
+func addrText(b []byte, a netip.Addr) []byte {
+	if !a.IsValid() {
+		return append(b, a.String()...)
+	}
+	return a.Unmap().AppendTo(b)
+}
+
 func (f *Folder) members(p *Port, c *conn, srcIn, dstIn bool) {
 	for i, a := range [2]netip.Addr{c.src, c.dst} {
 		if !a.IsValid() || groupAddr(a) {
@@ -332,19 +341,24 @@ func (f *Folder) members(p *Port, c *conn, srcIn, dstIn bool) {
 		if i == 1 {
 			in = dstIn
 		}
-		s := a.Unmap().String()
+		// Formatted on the stack: a member is nearly always listed already
+		// or over the limit, and only a new one needs its own string.
+		var buf [64]byte
+		s := addrText(buf[:0], a)
 		if in {
-			p.Hosts = addMember(p.Hosts, &p.HostsMore, s, f.lim.Members)
+			p.Hosts = addMemberText(p.Hosts, &p.HostsMore, s, f.lim.Members)
 		} else {
-			p.Peers = addMember(p.Peers, &p.PeersMore, s, f.lim.Members)
+			p.Peers = addMemberText(p.Peers, &p.PeersMore, s, f.lim.Members)
 		}
 	}
 }
 
 func (f *Folder) host(d *Day, a netip.Addr, t time.Time) *Host {
-	s := a.Unmap().String()
-	h := d.hostIdx[s]
+	var buf [64]byte
+	b := addrText(buf[:0], a)
+	h := d.hostIdx[string(b)] // no copy for the lookup
 	if h == nil {
+		s := string(b)
 		h = &Host{IP: s, First: t, Services: map[string]int64{}}
 		d.hostIdx[s] = h
 		d.Hosts = append(d.Hosts, h)
