@@ -263,9 +263,16 @@ func setFlowField(s *FlowSummary, idx int, rest []byte) error {
 	if err != nil {
 		return err
 	}
+	return setFlowValue(s, idx, v, vt)
+}
+
+// setFlowValue converts one found value (as EachKey hands it over) into
+// field idx of s.
+func setFlowValue(s *FlowSummary, idx int, v []byte, vt jsonparser.ValueType) error {
 	if vt == jsonparser.Null {
 		return nil // Parse skips nulls too
 	}
+	var err error
 	if idx >= 7 {
 		s.HasFlow = true
 	}

@@ -9,8 +9,11 @@ import (
 )
 
 // parseFlowSummaryEachKey is ParseFlowSummary as it was before the
-// hand-written walk (one jsonparser.EachKey with flowPaths), kept verbatim
-// as the oracle the walk must agree with on every input.
+// hand-written walk (one jsonparser.EachKey with flowPaths), kept as the
+// oracle the walk must agree with on every input. The value conversion is
+// shared (setFlowValue): what it holds the walk to is the scan — which
+// keys are found, in what order, and where it gives up. FuzzFlowSummary
+// checks the conversions against Parse.
 func parseFlowSummaryEachKey(line []byte, s *FlowSummary) error {
 	*s = FlowSummary{}
 	line = bytes.TrimSpace(line)
@@ -26,42 +29,7 @@ func parseFlowSummaryEachKey(line []byte, s *FlowSummary) error {
 			perr = err
 			return
 		}
-		if vt == jsonparser.Null {
-			return // Parse skips nulls too
-		}
-		if idx >= 7 {
-			s.HasFlow = true
-		}
-		switch idx {
-		case 0:
-			var ts string
-			if ts, err = str(v, vt); err == nil {
-				s.Timestamp, err = ParseTime(ts)
-			}
-		case 1:
-			s.SrcIP, err = addr(v, vt)
-		case 2:
-			s.SrcPort, err = port(v, vt)
-		case 3:
-			s.DestIP, err = addr(v, vt)
-		case 4:
-			s.DestPort, err = port(v, vt)
-		case 5:
-			s.Proto, err = fieldProto(v, vt)
-		case 6:
-			s.AppProto, err = fieldProto(v, vt)
-		case 7:
-			s.PktsToServer, err = num(v, vt)
-		case 8:
-			s.PktsToClient, err = num(v, vt)
-		case 9:
-			s.BytesToServer, err = num(v, vt)
-		case 10:
-			s.BytesToClient, err = num(v, vt)
-		}
-		if err != nil {
-			perr = fmt.Errorf("field %s: %w", pathName(flowPaths[idx]), err)
-		}
+		perr = setFlowValue(s, idx, v, vt)
 	}, flowPaths[:]...)
 	if perr != nil {
 		return perr
