@@ -498,6 +498,16 @@ func Complete(line []byte) bool {
 		bytes.IndexByte(line, '\\') < 0 && bytes.Count(line, []byte{'"'})%2 == 0 {
 		return true
 	}
+	return wholeObject(line)
+}
+
+// wholeObject is Complete without the counting shortcut (which passes two
+// objects on a line whose brackets still add up, `{…}x{}`): the exact
+// byte walk, for a line that starts with '{' and ends with '}'.
+func wholeObject(line []byte) bool {
+	if len(line) < 2 || line[0] != '{' || line[len(line)-1] != '}' {
+		return false
+	}
 	depth, inStr, esc := 0, false, false
 	for i, c := range line {
 		switch {
