@@ -3,7 +3,6 @@ package eve
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/suricron/suricron/internal/sharedtest"
@@ -90,15 +89,7 @@ func TestAlertFieldsCases(t *testing.T) {
 // The fast path (no fallback to Parse) takes every alert Suricata wrote in
 // the real samples, with Parse's values: the speed-up is real on real data.
 func TestAlertFieldsFastOnRealEve(t *testing.T) {
-	dir := sharedtest.Dir(t)
-	var paths []string
-	for _, g := range []string{"*/*.json", "*/*.ndjson"} {
-		m, _ := filepath.Glob(filepath.Join(dir, "eve", g))
-		paths = append(paths, m...)
-	}
-	if len(paths) == 0 {
-		t.Skip("no real eve samples")
-	}
+	paths := sharedtest.EveSamples(t)
 	alerts, lines := 0, 0
 	for _, p := range paths {
 		b, err := os.ReadFile(p)

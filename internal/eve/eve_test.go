@@ -104,10 +104,7 @@ func (z zeroReader) Read(p []byte) (int, error) {
 }
 
 func TestParseRealSamples(t *testing.T) {
-	dir := sharedtest.Dir(t)
-	files, _ := filepath.Glob(filepath.Join(dir, "eve", "*", "*.json"))
-	nd, _ := filepath.Glob(filepath.Join(dir, "eve", "*", "*.ndjson"))
-	files = append(files, nd...)
+	files := sharedtest.EveSamples(t)
 	if len(files) < 10 {
 		t.Fatalf("found only %d sample files", len(files))
 	}

@@ -3,7 +3,6 @@ package eve
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/suricron/suricron/internal/sharedtest"
@@ -116,15 +115,7 @@ func FuzzStatsSummary(f *testing.F) {
 
 // Every line of the real samples decodes the same both ways.
 func TestSummariesMatchParseOnRealEve(t *testing.T) {
-	dir := sharedtest.Dir(t)
-	var paths []string
-	for _, g := range []string{"*/*.json", "*/*.ndjson"} {
-		m, _ := filepath.Glob(filepath.Join(dir, "eve", g))
-		paths = append(paths, m...)
-	}
-	if len(paths) == 0 {
-		t.Skip("no real eve samples")
-	}
+	paths := sharedtest.EveSamples(t)
 	n := 0
 	for _, p := range paths {
 		b, err := os.ReadFile(p)

@@ -32,6 +32,23 @@ func Dir(t testing.TB) string {
 	return dir
 }
 
+// EveSamples returns the real eve files (eve/*/*.json and *.ndjson),
+// failing the test when the directory holds none: like Path, a moved
+// sample set must not silently skip.
+func EveSamples(t testing.TB) []string {
+	t.Helper()
+	dir := Dir(t)
+	var paths []string
+	for _, g := range []string{"*.json", "*.ndjson"} {
+		m, _ := filepath.Glob(filepath.Join(dir, "eve", "*", g))
+		paths = append(paths, m...)
+	}
+	if len(paths) == 0 {
+		t.Fatalf("shared sample: no eve/*/*.json or *.ndjson under %s", dir)
+	}
+	return paths
+}
+
 // Path returns Dir joined with elem, failing the test if that file is missing
 // while the directory exists (a renamed sample must not silently skip).
 func Path(t testing.TB, elem ...string) string {
