@@ -373,6 +373,12 @@ func (e *Encoder) appendRefer(dst []byte, s string, serverLocal bool) ([]byte, b
 	if !ok {
 		return dst, false
 	}
+	return e.appendReferParts(dst, scheme, host, port, serverLocal)
+}
+
+// appendReferParts is appendRefer after the split into scheme, host and
+// port.
+func (e *Encoder) appendReferParts(dst []byte, scheme, host, port string, serverLocal bool) ([]byte, bool) {
 	if port != "" {
 		if _, err := strconv.ParseUint(port, 10, 16); err != nil {
 			return dst, false

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"strconv"
-	"strings"
 
 	"github.com/buger/jsonparser"
 
@@ -234,33 +232,7 @@ func oracleAppendRefer(e *Encoder, dst []byte, s string, serverLocal bool) ([]by
 	if err != nil || u.Host == "" || u.Scheme == "" {
 		return dst, false
 	}
-	host, port := u.Hostname(), u.Port()
-	if port != "" {
-		if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-			return dst, false
-		}
-	}
-	var h string
-	a, isLocal, numeric := hostAddr(e.Local, host)
-	switch {
-	case isLocal:
-		h = string(appendMaskedAddr(nil, a))
-		if a.Is6() && !a.Is4In6() {
-			h = "[" + h + "]"
-		}
-	case a.IsValid():
-		h = a.String()
-		if a.Is6() {
-			h = "[" + h + "]"
-		}
-	case numeric || serverLocal || !isHostname(host):
-		return dst, false
-	default:
-		h = scrubText(strings.ToLower(host), e.Local)
-	}
-	out := strings.ToLower(u.Scheme) + "://" + h
-	if port != "" {
-		out += ":" + port
-	}
-	return eve.AppendString(dst, out), true
+	// Only the split changed (referParts; FuzzReferParts holds it to
+	// url.Parse): what follows it is the encoder's own.
+	return e.appendReferParts(dst, u.Scheme, u.Hostname(), u.Port(), serverLocal)
 }
