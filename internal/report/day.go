@@ -34,16 +34,15 @@ type Day struct {
 	// the same atomic replace as the counts: a retry of that batch (after
 	// a later write failed) skips the day instead of adding it twice.
 	Batch string `json:"batch,omitempty"`
-	// Events counts the lines folded into this day by event type group.
-	Events  int64     `json:"events"`
-	First   time.Time `json:"first"`
-	Last    time.Time `json:"last"`
-	Alerts  Alerts    `json:"alerts"`
-	Ports   []*Port   `json:"ports,omitempty"`
-	PortsOt Other     `json:"ports_other"`
-	Hosts   []*Host   `json:"hosts,omitempty"`
-	HostsOt Other     `json:"hosts_other"`
-	Capture Capture   `json:"capture"`
+	// Span: the lines folded into this day (events) and their first and
+	// last timestamps.
+	Span
+	Alerts  Alerts  `json:"alerts"`
+	Ports   []*Port `json:"ports,omitempty"`
+	PortsOt Other   `json:"ports_other"`
+	Hosts   []*Host `json:"hosts,omitempty"`
+	HostsOt Other   `json:"hosts_other"`
+	Capture Capture `json:"capture"`
 
 	// Indexes rebuilt after decoding; not stored.
 	portIdx map[portKey]*Port
@@ -195,15 +194,7 @@ func (d *Day) index() {
 	}
 }
 
-func (d *Day) seen(t time.Time) {
-	d.Events++
-	if d.First.IsZero() || t.Before(d.First) {
-		d.First = t
-	}
-	if t.After(d.Last) {
-		d.Last = t
-	}
-}
+func (d *Day) seen(t time.Time) { d.Span.add(t) }
 
 // trim cuts every table back to its limit, folding the rest into the other
 // counters. Callers trim at 2× the limit while folding and exactly at the

@@ -14,8 +14,9 @@ import (
 // Span is the first and last event timestamp seen and how many events
 // (alert, flow, stats) carried one.
 type Span struct {
-	First, Last time.Time
-	Events      int64
+	Events int64     `json:"events"`
+	First  time.Time `json:"first"`
+	Last   time.Time `json:"last"`
 }
 
 func (s *Span) add(t time.Time) {
