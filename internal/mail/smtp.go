@@ -169,9 +169,16 @@ func (s *smtpSender) auth(c *smtp.Client, secure bool) error {
 
 func (s *smtpSender) fail(ctx context.Context, stage string, err error) error {
 	code, temp := classify(ctx, stage, err)
-	if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+	cerr := ctx.Err()
+	if d, ok := ctx.Deadline(); ok && cerr == nil && !time.Now().Before(d) {
+		// The session's deadline is ctx's when that is sooner: the read
+		// times out at the same instant, and may return before ctx's own
+		// timer has marked it done.
+		cerr = context.DeadlineExceeded
+	}
+	if cerr != nil && !errors.Is(err, cerr) {
 		// Keep the cause visible to errors.Is(err, context.Canceled).
-		err = fmt.Errorf("%w: %w", ctx.Err(), err)
+		err = fmt.Errorf("%w: %w", cerr, err)
 	}
 	return &DeliveryError{
 		Transport: "smtp",
