@@ -2,6 +2,7 @@ package eve
 
 import (
 	"bytes"
+	"net/netip"
 	"os"
 	"testing"
 
@@ -135,4 +136,25 @@ func BenchmarkParseAlert(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzParseIPv4 holds the byte-level dotted-quad reader (used by Parse,
+// the flow summary and the alert fast path alike, so none of them can
+// check it) to netip.ParseAddr: whatever it accepts, ParseAddr reads as
+// the same address.
+func FuzzParseIPv4(f *testing.F) {
+	for _, s := range []string{"192.168.1.1", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4",
+		"1.2.3", "1.2.3.4.5", "1..2.3", "::ffff:1.2.3.4", "fe80::1%eth0", "1.2.3.4 ", "", "."} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, ok := parseIPv4([]byte(s))
+		want, err := netip.ParseAddr(s)
+		if ok && (err != nil || a != want) {
+			t.Fatalf("parseIPv4(%q) = %v, ParseAddr: %v, %v", s, a, want, err)
+		}
+		if !ok && err == nil && want.Is4() {
+			t.Fatalf("parseIPv4(%q) refused an IPv4 address ParseAddr reads as %v", s, want)
+		}
+	})
 }

@@ -561,6 +561,15 @@ func port(v []byte, vt jsonparser.ValueType) (uint16, error) {
 }
 
 func addr(v []byte, vt jsonparser.ValueType) (netip.Addr, error) {
+	// A plain dotted quad is read from the bytes: str's copy would be a
+	// heap string per address, twice per flow. parseIPv4 refuses anything
+	// ParseAddr would read differently, and an escape cannot be in a
+	// string it accepts.
+	if vt == jsonparser.String {
+		if a, ok := parseIPv4(v); ok {
+			return a, nil
+		}
+	}
 	s, err := str(v, vt)
 	if err != nil {
 		return netip.Addr{}, err

@@ -400,6 +400,17 @@ func ParseStatsSummary(line []byte, s *StatsSummary) error {
 	if !Complete(line) {
 		return errors.New("stats record is not one complete object")
 	}
+	if statsFast(line, s) {
+		return nil
+	}
+	*s = StatsSummary{}
+	return statsObjectEach(line, s)
+}
+
+// statsObjectEach is ParseStatsSummary's general path, for a record the
+// fast path does not take: jsonparser's ObjectEach over the top level and
+// the stats object, whose errors are the ones ParseStatsSummary returns.
+func statsObjectEach(line []byte, s *StatsSummary) error {
 	err := jsonparser.ObjectEach(line, func(key, v []byte, vt jsonparser.ValueType, _ int) error {
 		switch string(key) {
 		case "timestamp":

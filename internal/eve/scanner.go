@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"unicode/utf8"
 )
 
 // DefaultMaxLine is the longest line kept (16 MiB). Stats records with many
@@ -197,4 +198,10 @@ func trimEOL(b []byte) []byte {
 }
 
 // IsBlank reports whether a line holds only white space (skipped silently).
-func IsBlank(line []byte) bool { return len(bytes.TrimSpace(line)) == 0 }
+func IsBlank(line []byte) bool {
+	// Nearly every line starts with '{': no need to scan it for spaces.
+	if len(line) > 0 && line[0] > ' ' && line[0] < utf8.RuneSelf {
+		return false
+	}
+	return len(bytes.TrimSpace(line)) == 0
+}

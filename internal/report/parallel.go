@@ -4,8 +4,6 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-
-	"github.com/suricron/suricron/internal/eve"
 )
 
 // The parallel fold: decoding a line (parseLine) is most of a report's CPU
@@ -81,13 +79,13 @@ func newParallelFold(f *Folder, workers int) *parallelFold {
 }
 
 func (p *parallelFold) decode() {
-	var fs eve.FlowSummary
+	var sc scratch
 	for b := range p.work {
 		// parseLine resets each record itself: no zeroing here.
 		b.recs = slices.Grow(b.recs[:0], len(b.ends))[:len(b.ends)]
 		start := 0
 		for i, end := range b.ends {
-			parseLine(b.buf[start:end], &b.recs[i], &fs)
+			parseLine(b.buf[start:end], &b.recs[i], &sc)
 			start = end
 		}
 		b.ready <- struct{}{}
