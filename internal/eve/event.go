@@ -42,45 +42,79 @@ func EventType(line []byte) ([]byte, error) {
 	return v, nil
 }
 
-var (
-	eventTypeKey  = []byte(`"event_type":"`)
-	eventTypeTail = []byte(`_type":"`)
-)
-
+// eventTypeFast walks the top-level members before event_type, taking
+// only the shape Suricata writes (no white space, keys and string values
+// without escapes, flat scalars): there jsonparser.Get would see the same
+// keys at the same level, so the first "event_type" is the one it returns.
+// Each step is a vectorised search for the next quote or comma; anything
+// else (a nested value, an escape, white space) is left to Get.
 func eventTypeFast(line []byte) ([]byte, bool) {
-	const window = 512 // the key sits within the first ~150 bytes
-	head := line
-	if len(head) > window {
-		head = head[:window]
-	}
-	// Search for the rarer tail `_type":"` ('_' occurs only in flow_id and
-	// in_iface before it), then check the whole key.
-	j := bytes.Index(head, eventTypeTail)
-	i := j - (len(eventTypeKey) - len(eventTypeTail))
-	if j < 0 || i < 1 || line[0] != '{' || !bytes.Equal(line[i:j], eventTypeKey[:len(eventTypeKey)-len(eventTypeTail)]) {
+	const maxMembers = 8 // Suricata writes event_type fourth at the latest
+	if len(line) < 2 || line[0] != '{' {
 		return nil, false
 	}
-	quotes := 0
-	for _, c := range line[1:i] {
-		switch c {
-		case '"':
-			quotes++
-		case '{', '[', '\\':
+	i := 1
+	for range maxMembers {
+		key, next, ok := plainString(line, i)
+		if !ok || next >= len(line) || line[next] != ':' {
 			return nil, false
 		}
+		i = next + 1
+		if i >= len(line) {
+			return nil, false
+		}
+		if string(key) == "event_type" {
+			v, _, ok := plainString(line, i)
+			return v, ok
+		}
+		switch line[i] {
+		case '"':
+			if _, i, ok = plainString(line, i); !ok {
+				return nil, false
+			}
+		case '{', '[':
+			return nil, false
+		default:
+			// A scalar: up to the comma, with nothing Get would read as
+			// structure in between.
+			j := i
+			for j < len(line) && !scalarStop[line[j]] {
+				j++
+			}
+			if j == i {
+				return nil, false
+			}
+			i = j
+		}
+		if i >= len(line) || line[i] != ',' {
+			return nil, false
+		}
+		i++
 	}
-	if quotes%2 != 0 || bytes.Contains(line[1:i], eventTypeKey[1:11]) {
-		return nil, false // inside a string value, or a duplicate key
+	return nil, false
+}
+
+// scalarStop ends a bare scalar for eventTypeFast: any byte jsonparser
+// treats as structure, or white space.
+var scalarStop = [256]bool{',': true, '"': true, '{': true, '}': true, '[': true, ']': true, ':': true,
+	' ': true, '\t': true, '\n': true, '\r': true}
+
+// plainString reads the string starting at line[i] (its opening quote):
+// its contents and the index after its closing quote; false if line[i] is
+// not a quote, the string does not end, or it holds a backslash.
+func plainString(line []byte, i int) ([]byte, int, bool) {
+	if i >= len(line) || line[i] != '"' {
+		return nil, 0, false
 	}
-	if prev := bytes.TrimRight(line[:i], " \t"); prev[len(prev)-1] != ',' && prev[len(prev)-1] != '{' {
-		return nil, false
+	e := bytes.IndexByte(line[i+1:], '"')
+	if e < 0 {
+		return nil, 0, false
 	}
-	rest := line[i+len(eventTypeKey):]
-	end := bytes.IndexByte(rest, '"')
-	if end < 0 || bytes.IndexByte(rest[:end], '\\') >= 0 {
-		return nil, false
+	v := line[i+1 : i+1+e]
+	if bytes.IndexByte(v, '\\') >= 0 {
+		return nil, 0, false
 	}
-	return rest[:end], true
+	return v, i + e + 2, true
 }
 
 // ParseTime parses Suricata's timestamp format.

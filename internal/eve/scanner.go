@@ -24,7 +24,7 @@ const DefaultMaxLine = 16 << 20
 
 // bufSize is the bufio buffer: most lines fit, so ReadSlice returns them
 // without copying.
-const bufSize = 1 << 20
+const bufSize = 128 << 10
 
 // IsGzip reports whether the first bytes are the gzip magic. Rotated files
 // are recognised by content, not name: logrotate may compress under any name.

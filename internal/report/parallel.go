@@ -23,8 +23,8 @@ const (
 	// batchBytes and batchLines bound one batch: large enough that the
 	// channel hand-offs cost nothing per line, small enough that a few
 	// batches per worker in flight keep memory flat.
-	batchBytes = 1 << 20
-	batchLines = 4096
+	batchBytes = 128 << 10
+	batchLines = 1024
 	// maxKeptBuf: a batch whose buffer grew past this for a huge line
 	// does not keep it.
 	maxKeptBuf = 4 * batchBytes
