@@ -442,7 +442,7 @@ func (p *alertPass) int(dst *int64) bool {
 	if !ok {
 		return false
 	}
-	n, err := strconv.ParseInt(string(v), 10, 64)
+	n, err := parseInt(v)
 	*dst = n
 	return err == nil
 }

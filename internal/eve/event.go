@@ -580,7 +580,31 @@ func num(v []byte, vt jsonparser.ValueType) (int64, error) {
 	if vt != jsonparser.Number {
 		return 0, fmt.Errorf("want a number, got %s", vt)
 	}
-	return strconv.ParseInt(string(v), 10, 64)
+	return parseInt(v)
+}
+
+// parseInt is strconv.ParseInt(string(v), 10, 64) with the counters and
+// ports of eve (at most 18 digits, so no overflow) read inline; anything
+// else, errors included, goes to strconv.
+func parseInt(v []byte) (int64, error) {
+	d := v
+	if len(d) > 0 && d[0] == '-' {
+		d = d[1:]
+	}
+	if len(d) == 0 || len(d) > 18 {
+		return strconv.ParseInt(string(v), 10, 64)
+	}
+	var n int64
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return strconv.ParseInt(string(v), 10, 64)
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if len(d) < len(v) {
+		n = -n
+	}
+	return n, nil
 }
 
 func port(v []byte, vt jsonparser.ValueType) (uint16, error) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"strconv"
 	"time"
 
 	"github.com/buger/jsonparser"
@@ -486,7 +485,7 @@ func counter(name string, v []byte, vt jsonparser.ValueType) (int64, bool, error
 	if vt != jsonparser.Number {
 		return 0, false, nil
 	}
-	n, err := strconv.ParseInt(string(v), 10, 64)
+	n, err := parseInt(v)
 	if err != nil || n < 0 {
 		return 0, false, fmt.Errorf("%s: bad counter %q", name, v)
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +129,21 @@ func FuzzOpenCompressed(f *testing.F) {
 			if !bytes.Equal(append(got, sc.Tail()...), in) {
 				t.Fatal("a plain file did not read back unchanged")
 			}
+		}
+	})
+}
+
+// FuzzParseInt: the inline digit loop gives strconv.ParseInt's answer.
+func FuzzParseInt(f *testing.F) {
+	for _, s := range []string{"0", "-0", "12", "-12", "007", "+5", "-", "", "999999999999999999", "9223372036854775807",
+		"-9223372036854775808", "9223372036854775808", "1e3", "1.5", " 1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, gerr := parseInt([]byte(s))
+		want, werr := strconv.ParseInt(s, 10, 64)
+		if got != want || (gerr == nil) != (werr == nil) {
+			t.Fatalf("parseInt(%q) = %d, %v; strconv: %d, %v", s, got, gerr, want, werr)
 		}
 	})
 }

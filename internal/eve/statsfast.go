@@ -1,7 +1,5 @@
 package eve
 
-import "strconv"
-
 // statsFast is ParseStatsSummary's fast path: one forward walk that reads
 // the timestamp, then the stats object's uptime, capture and decoder, and
 // stops as soon as it has those three, the way the ObjectEach path does.
@@ -174,7 +172,7 @@ func (w *statsWalk) counter(dst *int64, has *bool) bool {
 	if !ok {
 		return false
 	}
-	n, err := strconv.ParseInt(string(v), 10, 64)
+	n, err := parseInt(v)
 	if err != nil || n < 0 {
 		return false
 	}

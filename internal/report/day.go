@@ -2,6 +2,7 @@ package report
 
 import (
 	"cmp"
+	"net/netip"
 	"slices"
 	"strconv"
 	"time"
@@ -47,6 +48,9 @@ type Day struct {
 	// Indexes rebuilt after decoding; not stored.
 	portIdx map[portKey]*Port
 	hostIdx map[string]*Host
+	// hostByAddr caches hostIdx by address for the fold (host), so a
+	// known host costs no formatting; a miss falls back to hostIdx.
+	hostByAddr map[netip.Addr]*Host
 }
 
 // Other is what was folded away when a table was cut back to its limit.
@@ -96,6 +100,12 @@ type Port struct {
 	HostsMore int64    `json:"hosts_more,omitempty"`
 	Peers     []string `json:"peers,omitempty"`
 	PeersMore int64    `json:"peers_more,omitempty"`
+
+	// hostAddrs and peerAddrs are Hosts and Peers as addresses, while the
+	// fold has built both (equal lengths): a flow whose address is listed
+	// (nearly every one) is then found without formatting it. A list
+	// decoded or merged has none and is compared as text.
+	hostAddrs, peerAddrs []netip.Addr
 }
 
 type portKey struct {
@@ -118,6 +128,8 @@ type Host struct {
 	// Services maps "proto/port" this host answered on to flows.
 	Services      map[string]int64 `json:"services,omitempty"`
 	ServicesOther int64            `json:"services_other,omitempty"`
+
+	addr netip.Addr // the key of this host in Day.hostByAddr, once there
 }
 
 // Capture is one day of the stats counters, as restart-aware sums.
@@ -186,6 +198,7 @@ func (d *Day) index() {
 		d.portIdx[p.key()] = p
 	}
 	d.hostIdx = make(map[string]*Host, len(d.Hosts))
+	d.hostByAddr = make(map[netip.Addr]*Host, len(d.Hosts))
 	for _, h := range d.Hosts {
 		if h.Services == nil {
 			h.Services = map[string]int64{}
@@ -228,6 +241,9 @@ func (d *Day) trim(lim Limits, slack int) {
 			d.HostsOt.Flows += h.Flows
 			d.HostsOt.Bytes += h.Bytes
 			delete(d.hostIdx, h.IP)
+			if h.addr.IsValid() {
+				delete(d.hostByAddr, h.addr)
+			}
 		}
 		d.Hosts = slices.Clip(d.Hosts[:lim.Hosts])
 	}
@@ -326,6 +342,28 @@ func addMember(list []string, more *int64, addr string, limit int) []string {
 		return list
 	}
 	return append(list, addr)
+}
+
+// addMemberAddr is addMemberText keyed by the address: addrs holds list's
+// entries as addresses (the text of an unmapped address is unique to it),
+// so only an address that joins the list is formatted. Once list has
+// entries addrs lacks (decoded or merged), it is compared as text.
+func addMemberAddr(list []string, addrs *[]netip.Addr, more *int64, a netip.Addr, limit int) []string {
+	if len(*addrs) != len(list) {
+		var buf [64]byte
+		return addMemberText(list, more, addrText(buf[:0], a), limit)
+	}
+	u := a.Unmap()
+	if slices.Contains(*addrs, u) {
+		return list
+	}
+	if len(list) >= limit {
+		*more++
+		return list
+	}
+	*addrs = append(*addrs, u)
+	var buf [64]byte
+	return append(list, string(addrText(buf[:0], a)))
 }
 
 // addMemberText is addMember for an address formatted into a scratch

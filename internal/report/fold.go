@@ -361,27 +361,31 @@ func (f *Folder) members(p *Port, c *conn, srcIn, dstIn bool) {
 		if i == 1 {
 			in = dstIn
 		}
-		// Formatted on the stack: a member is nearly always listed already
-		// or over the limit, and only a new one needs its own string.
-		var buf [64]byte
-		s := addrText(buf[:0], a)
+		// A member is nearly always listed already or over the limit: only
+		// a new one is formatted.
 		if in {
-			p.Hosts = addMemberText(p.Hosts, &p.HostsMore, s, f.lim.Members)
+			p.Hosts = addMemberAddr(p.Hosts, &p.hostAddrs, &p.HostsMore, a, f.lim.Members)
 		} else {
-			p.Peers = addMemberText(p.Peers, &p.PeersMore, s, f.lim.Members)
+			p.Peers = addMemberAddr(p.Peers, &p.peerAddrs, &p.PeersMore, a, f.lim.Members)
 		}
 	}
 }
 
 func (f *Folder) host(d *Day, a netip.Addr, t time.Time) *Host {
-	var buf [64]byte
-	b := addrText(buf[:0], a)
-	h := d.hostIdx[string(b)] // no copy for the lookup
+	u := a.Unmap()
+	h := d.hostByAddr[u]
 	if h == nil {
-		s := string(b)
-		h = &Host{IP: s, First: t, Services: map[string]int64{}}
-		d.hostIdx[s] = h
-		d.Hosts = append(d.Hosts, h)
+		var buf [64]byte
+		b := addrText(buf[:0], a)
+		h = d.hostIdx[string(b)] // no copy for the lookup
+		if h == nil {
+			s := string(b)
+			h = &Host{IP: s, First: t, Services: map[string]int64{}}
+			d.hostIdx[s] = h
+			d.Hosts = append(d.Hosts, h)
+		}
+		h.addr = u
+		d.hostByAddr[u] = h
 	}
 	if t.Before(h.First) {
 		h.First = t

@@ -38,6 +38,7 @@ func (d *Day) merge(o *Day, lim Limits) {
 			cp := *p
 			cp.Hosts = append([]string(nil), p.Hosts...)
 			cp.Peers = append([]string(nil), p.Peers...)
+			cp.hostAddrs, cp.peerAddrs = nil, nil // cp's own lists are compared as text
 			d.portIdx[p.key()] = &cp
 			d.Ports = append(d.Ports, &cp)
 			continue

@@ -68,7 +68,7 @@ func workerCount(n int) int {
 
 // newParallelFold starts workers decoders and the applier.
 func newParallelFold(f *Folder, workers int) *parallelFold {
-	depth := 2*workers + 2
+	depth := 4*workers + 4
 	p := &parallelFold{f: f, work: make(chan *batch, depth), order: make(chan *batch, depth),
 		free: make(chan *batch, depth), done: make(chan struct{}), maxLines: batchLines, maxBytes: batchBytes}
 	for range workers {
