@@ -106,15 +106,17 @@ func plainString(line []byte, i int) ([]byte, int, bool) {
 	if i >= len(line) || line[i] != '"' {
 		return nil, 0, false
 	}
-	e := bytes.IndexByte(line[i+1:], '"')
-	if e < 0 {
-		return nil, 0, false
+	// Keys and these values are short: one byte loop beats two
+	// vectorised searches.
+	for j := i + 1; j < len(line); j++ {
+		switch line[j] {
+		case '"':
+			return line[i+1 : j], j + 1, true
+		case '\\':
+			return nil, 0, false
+		}
 	}
-	v := line[i+1 : i+1+e]
-	if bytes.IndexByte(v, '\\') >= 0 {
-		return nil, 0, false
-	}
-	return v, i + e + 2, true
+	return nil, 0, false
 }
 
 // ParseTime parses Suricata's timestamp format.
@@ -146,26 +148,21 @@ func parseTimeFast(s string) (time.Time, bool) {
 		(s[26] != '+' && s[26] != '-') {
 		return time.Time{}, false
 	}
-	num := func(i, n int) (int, bool) {
+	ok := true
+	num := func(i, n int) int {
 		v := 0
 		for _, c := range []byte(s[i : i+n]) {
 			if c < '0' || c > '9' {
-				return 0, false
+				ok = false
 			}
 			v = v*10 + int(c-'0')
 		}
-		return v, true
+		return v
 	}
-	var f [9]int
-	for k, sp := range [9][2]int{{0, 4}, {5, 2}, {8, 2}, {11, 2}, {14, 2}, {17, 2}, {20, 6}, {27, 2}, {29, 2}} {
-		v, ok := num(sp[0], sp[1])
-		if !ok {
-			return time.Time{}, false
-		}
-		f[k] = v
-	}
-	year, month, day, hour, min, sec, usec, zh, zm := f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8]
-	if month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 59 || zh > 23 || zm > 59 {
+	year, month, day := num(0, 4), num(5, 2), num(8, 2)
+	hour, min, sec, usec := num(11, 2), num(14, 2), num(17, 2), num(20, 6)
+	zh, zm := num(27, 2), num(29, 2)
+	if !ok || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 59 || zh > 23 || zm > 59 {
 		return time.Time{}, false
 	}
 	if day > daysIn(time.Month(month), year) {
@@ -175,15 +172,44 @@ func parseTimeFast(s string) (time.Time, bool) {
 	if s[26] == '-' {
 		off = -off
 	}
-	loc := time.UTC
-	if off != 0 {
-		loc = time.FixedZone("", off)
+	// The instant from the civil date directly (time.Date would redo the
+	// normalisation and zone lookup this layout never needs).
+	unix := daysFromCivil(year, month, day)*86400 + int64(hour*3600+min*60+sec) - int64(off)
+	t := time.Unix(unix, int64(usec)*1000)
+	if off == 0 {
+		return t.UTC(), true
 	}
-	return time.Date(year, time.Month(month), day, hour, min, sec, usec*1000, loc), true
+	return t.In(time.FixedZone("", off)), true
+}
+
+// daysFromCivil is the number of days from 1970-01-01 to the given date of
+// the proleptic Gregorian calendar (Howard Hinnant's days_from_civil).
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 { // year 0000's January and February
+		era = (y - 399) / 400
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
 }
 
 func daysIn(m time.Month, year int) int {
-	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch m {
+	case time.February:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case time.April, time.June, time.September, time.November:
+		return 30
+	}
+	return 31
 }
 
 // Event is the typed view of one eve record. Only the sub-object matching

@@ -88,6 +88,10 @@ func FuzzEventTypeFast(f *testing.F) {
 func FuzzParseTime(f *testing.F) {
 	f.Add("2026-11-20T10:00:00.123456+0000")
 	f.Add("2024-02-29T23:59:59.999999-0500")
+	f.Add("0000-02-29T00:00:00.000000+0000")
+	f.Add("0000-03-01T00:00:00.000001-2359")
+	f.Add("1900-02-29T00:00:00.000000+0000")
+	f.Add("9999-12-31T23:59:59.999999+2359")
 	f.Fuzz(func(t *testing.T, s string) {
 		fast, ok := parseTimeFast(s)
 		if !ok {
@@ -96,6 +100,11 @@ func FuzzParseTime(f *testing.F) {
 		slow, err := time.Parse(TimeLayout, s)
 		if err != nil || !fast.Equal(slow) {
 			t.Fatalf("%q: fast %v, time.Parse %v %v", s, fast, slow, err)
+		}
+		_, fo := fast.Zone()
+		_, so := slow.Zone()
+		if fo != so || (fo == 0) != (fast.Location() == time.UTC) {
+			t.Fatalf("%q: fast zone %v (%d), time.Parse %v (%d)", s, fast.Location(), fo, slow.Location(), so)
 		}
 	})
 }
