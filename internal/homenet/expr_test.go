@@ -127,3 +127,52 @@ func FuzzParse(f *testing.F) {
 		e.Contains(netip.MustParseAddr("2001:db8::1"))
 	})
 }
+
+// Set.Contains answers as netip.Prefix.Contains over the same prefixes
+// would, for addresses on and around every prefix edge (mapped, zoned,
+// /0, /32, non-canonical host bits, IPv4-in-IPv6 prefixes).
+func TestSetContainsMatchesPrefixes(t *testing.T) {
+	extra := []netip.Prefix{
+		netip.MustParsePrefix("203.0.113.7/32"), netip.MustParsePrefix("198.51.100.77/25"),
+		netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("2001:db8:1::/48"),
+		netip.MustParsePrefix("::ffff:192.0.2.0/120"), {},
+	}
+	for _, ex := range [][]netip.Prefix{nil, extra[:2], extra} {
+		s, err := NewSet(Options{Extra: ex})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var probes []netip.Addr
+		for _, p := range s.prefixes {
+			if !p.IsValid() {
+				continue
+			}
+			m := p.Masked().Addr()
+			probes = append(probes, m, m.Prev(), m.Next(), p.Addr())
+			last := lastAddr(p)
+			probes = append(probes, last, last.Next())
+		}
+		probes = append(probes, netip.MustParseAddr("::ffff:10.1.2.3"), netip.MustParseAddr("fe80::1%eth0"),
+			netip.MustParseAddr("192.0.2.5"), netip.MustParseAddr("::ffff:192.0.2.5"), netip.Addr{})
+		for _, a := range probes {
+			u := a.Unmap().WithZone("")
+			want := false
+			for _, p := range s.prefixes {
+				want = want || p.Contains(u)
+			}
+			if got := s.Contains(a); got != want {
+				t.Errorf("extra %v: Contains(%v) = %v, prefixes say %v", ex, a, got, want)
+			}
+		}
+	}
+}
+
+// lastAddr is the highest address of p: its host bits all set.
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Masked().Addr().AsSlice()
+	for i := p.Bits(); i < len(b)*8; i++ {
+		b[i/8] |= 0x80 >> (i % 8)
+	}
+	a, _ := netip.AddrFromSlice(b)
+	return a
+}

@@ -30,6 +30,35 @@ func AlwaysLocal() []netip.Prefix {
 type Set struct {
 	home     *Expr
 	prefixes []netip.Prefix
+	// v4 is prefixes' IPv4 networks as masked words, the others v6: the
+	// per-address check every flow and masked field makes is then a few
+	// integer compares for the common IPv4 case.
+	v4 []v4Net
+	v6 []netip.Prefix
+}
+
+// v4Net is an IPv4 prefix: an address matches when its top bits equal
+// base's under mask.
+type v4Net struct{ base, mask uint32 }
+
+// index splits prefixes by family (an IPv4 prefix only ever contains an
+// IPv4 address, any other only an IPv6 one, as for netip.Prefix).
+func (s *Set) index() {
+	s.v4, s.v6 = nil, nil
+	for _, p := range s.prefixes {
+		switch {
+		case !p.IsValid():
+		case p.Addr().Is4():
+			b := p.Addr().As4()
+			var mask uint32
+			if p.Bits() > 0 {
+				mask = ^uint32(0) << (32 - p.Bits())
+			}
+			s.v4 = append(s.v4, v4Net{base: uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]), mask: mask})
+		default:
+			s.v6 = append(s.v6, p)
+		}
+	}
 }
 
 // Options describe where local networks come from.
@@ -75,6 +104,7 @@ func NewSet(opts Options) (*Set, error) {
 	}
 	s.prefixes = append(AlwaysLocal(), opts.Interfaces...)
 	s.prefixes = append(s.prefixes, opts.Extra...)
+	s.index()
 	return s, nil
 }
 
@@ -86,9 +116,19 @@ func (s *Set) Contains(a netip.Addr) bool {
 		return false
 	}
 	a = a.Unmap().WithZone("")
-	for _, p := range s.prefixes {
-		if p.Contains(a) {
-			return true
+	if a.Is4() {
+		b := a.As4()
+		u := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		for _, n := range s.v4 {
+			if (u^n.base)&n.mask == 0 {
+				return true
+			}
+		}
+	} else {
+		for _, p := range s.v6 {
+			if p.Contains(a) {
+				return true
+			}
 		}
 	}
 	return s.home.Contains(a)
