@@ -47,8 +47,25 @@ var flowPaths = [...][]string{
 	{"flow", "bytes_toclient"},
 }
 
-// allFlowPaths has a bit set for each of flowPaths.
-const allFlowPaths = 1<<len(flowPaths) - 1
+// FlowFields selects what ParseFlowSummaryOf reads: bit i is flowPaths[i].
+type FlowFields uint16
+
+// The fields of a FlowSummary, in flowPaths' order.
+const (
+	FlowTimestamp FlowFields = 1 << iota
+	FlowSrcIP
+	FlowSrcPort
+	FlowDestIP
+	FlowDestPort
+	FlowProto
+	FlowAppProto
+	FlowPktsToServer
+	FlowPktsToClient
+	FlowBytesToServer
+	FlowBytesToClient
+	// AllFlowFields is every field, what ParseFlowSummary reads.
+	AllFlowFields FlowFields = 1<<len(flowPaths) - 1
+)
 
 // ParseFlowSummary fills s from line in one pass over it. It accepts what
 // Parse accepts and reads the same values for these fields
@@ -65,12 +82,21 @@ const allFlowPaths = 1<<len(flowPaths) - 1
 // per-key loop over all paths, closure and map per array.
 // FuzzFlowSummaryEachKey holds it to the EachKey version.
 func ParseFlowSummary(line []byte, s *FlowSummary) error {
+	return ParseFlowSummaryOf(line, AllFlowFields, s)
+}
+
+// ParseFlowSummaryOf is ParseFlowSummary reading only the fields in want
+// (the others stay zero): the walk ends as soon as those are found, so a
+// flow without app_proto (a third of real ones) is not walked to its end
+// when app_proto is not wanted. A field not read is not checked either.
+// HasFlow is set as by ParseFlowSummary.
+func ParseFlowSummaryOf(line []byte, want FlowFields, s *FlowSummary) error {
 	*s = FlowSummary{}
 	line = bytes.TrimSpace(line)
 	if !Complete(line) {
 		return errors.New("not a complete JSON object")
 	}
-	if err := walkFlow(line, s); err != nil {
+	if err := walkFlow(line, s, want); err != nil {
 		return err
 	}
 	if !s.HasFlow {
@@ -96,8 +122,8 @@ var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true
 // there changes nothing), or nil when the scan ends: at the last wanted
 // key, at the end of line, or where EachKey gives up (an unterminated
 // string or array, a key with a bad escape).
-func walkFlow(line []byte, s *FlowSummary) error {
-	var found uint16
+func walkFlow(line []byte, s *FlowSummary, want FlowFields) error {
+	var found FlowFields
 	level := 0
 	// inFlow: the last key at level 1 was "flow", so keys at level 2 are
 	// flow.* (EachKey compares against its path buffer the same way).
@@ -151,14 +177,14 @@ func walkFlow(line []byte, s *FlowSummary) error {
 			} else if inFlow {
 				idx = flowCounterField(key)
 			}
-			if idx < 0 || found&(1<<idx) != 0 {
+			if idx < 0 || want&(1<<idx) == 0 || found&(1<<idx) != 0 {
 				continue
 			}
 			found |= 1 << idx
 			if err := setFlowField(s, idx, line[j+1:]); err != nil {
 				return err
 			}
-			if found == allFlowPaths {
+			if found == want {
 				return nil
 			}
 		case '{':

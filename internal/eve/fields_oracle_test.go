@@ -15,6 +15,20 @@ import (
 // keys are found, in what order, and where it gives up. FuzzFlowSummary
 // checks the conversions against Parse.
 func parseFlowSummaryEachKey(line []byte, s *FlowSummary) error {
+	return parseFlowSummaryEachKeyOf(line, AllFlowFields, s)
+}
+
+// parseFlowSummaryEachKeyOf is the oracle for ParseFlowSummaryOf: EachKey
+// over the wanted paths only.
+func parseFlowSummaryEachKeyOf(line []byte, want FlowFields, s *FlowSummary) error {
+	var paths [][]string
+	var field []int // field[i]: the flowPaths index of paths[i]
+	for i, p := range flowPaths {
+		if want&(1<<i) != 0 {
+			paths = append(paths, p)
+			field = append(field, i)
+		}
+	}
 	*s = FlowSummary{}
 	line = bytes.TrimSpace(line)
 	if !Complete(line) {
@@ -29,8 +43,8 @@ func parseFlowSummaryEachKey(line []byte, s *FlowSummary) error {
 			perr = err
 			return
 		}
-		perr = setFlowValue(s, idx, v, vt)
-	}, flowPaths[:]...)
+		perr = setFlowValue(s, field[idx], v, vt)
+	}, paths...)
 	if perr != nil {
 		return perr
 	}

@@ -13,21 +13,34 @@ import (
 // the same summary (also the fields filled before an error).
 func checkSameAsEachKey(t *testing.T, line []byte) {
 	t.Helper()
+	for _, fields := range fieldSets {
+		checkSameAsEachKeyOf(t, line, fields)
+	}
+}
+
+// fieldSets are the selections checked: all, the weekly report's, and two
+// that end the walk on an early or a nested key.
+var fieldSets = []FlowFields{AllFlowFields,
+	FlowTimestamp | FlowSrcIP | FlowSrcPort | FlowDestIP | FlowDestPort | FlowProto | FlowBytesToServer | FlowBytesToClient,
+	FlowSrcIP, FlowPktsToClient | FlowAppProto}
+
+func checkSameAsEachKeyOf(t *testing.T, line []byte, fields FlowFields) {
+	t.Helper()
 	var got, want FlowSummary
-	gerr := ParseFlowSummary(line, &got)
-	werr := parseFlowSummaryEachKey(line, &want)
+	gerr := ParseFlowSummaryOf(line, fields, &got)
+	werr := parseFlowSummaryEachKeyOf(line, fields, &want)
 	if (gerr == nil) != (werr == nil) || (gerr != nil && gerr.Error() != werr.Error()) {
-		t.Fatalf("error %v, EachKey %v\n%q", gerr, werr, line)
+		t.Fatalf("fields %011b: error %v, EachKey %v\n%q", fields, gerr, werr, line)
 	}
 	// time.Parse makes a new *Location per call: compare instant and zone.
 	gn, go_ := got.Timestamp.Zone()
 	wn, wo := want.Timestamp.Zone()
 	if !got.Timestamp.Equal(want.Timestamp) || gn != wn || go_ != wo {
-		t.Fatalf("timestamp %v, EachKey %v\n%q", got.Timestamp, want.Timestamp, line)
+		t.Fatalf("fields %011b: timestamp %v, EachKey %v\n%q", fields, got.Timestamp, want.Timestamp, line)
 	}
 	got.Timestamp = want.Timestamp
 	if got != want {
-		t.Fatalf("summary %+v\nEachKey %+v\n%q", got, want, line)
+		t.Fatalf("fields %011b: summary %+v\nEachKey %+v\n%q", fields, got, want, line)
 	}
 }
 

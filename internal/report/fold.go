@@ -294,10 +294,16 @@ func (f *Folder) port(d *Day, c *conn, dir string, t time.Time) *Port {
 // hasPort: ICMP and other portless protocols have no service to name.
 func hasPort(c *conn) bool { return c.dport != 0 || c.sport != 0 }
 
-// parseFlow reads only the fields the report folds (eve.ParseFlowSummary),
+// flowFields are the flow fields the report folds: not app_proto or the
+// packet counters, so the walk ends at flow.bytes_toclient also for a flow
+// without app_proto.
+const flowFields = eve.FlowTimestamp | eve.FlowSrcIP | eve.FlowSrcPort | eve.FlowDestIP | eve.FlowDestPort |
+	eve.FlowProto | eve.FlowBytesToServer | eve.FlowBytesToClient
+
+// parseFlow reads only the fields the report folds (eve.ParseFlowSummaryOf),
 // not the whole record: flows are most of the lines a report decodes.
 func parseFlow(line []byte, r *decoded, fs *eve.FlowSummary) error {
-	if err := eve.ParseFlowSummary(line, fs); err != nil {
+	if err := eve.ParseFlowSummaryOf(line, flowFields, fs); err != nil {
 		return err
 	}
 	if !fs.HasFlow || fs.Timestamp.IsZero() {
