@@ -584,24 +584,43 @@ func pathName(p []string) string {
 // that make up nearly every flow.
 func fieldProto(v []byte, vt jsonparser.ValueType) (string, error) {
 	if vt == jsonparser.String {
-		switch string(v) {
-		case "TCP":
-			return "TCP", nil
-		case "UDP":
-			return "UDP", nil
-		case "ICMP":
-			return "ICMP", nil
-		case "IPv6-ICMP":
-			return "IPv6-ICMP", nil
-		case "dns":
-			return "dns", nil
-		case "tls":
-			return "tls", nil
-		case "http":
-			return "http", nil
-		case "failed":
-			return "failed", nil
+		if s, ok := knownName(v); ok {
+			return s, nil
 		}
 	}
 	return str(v, vt)
+}
+
+// ProtoText is string(p) without an allocation for the protocol and
+// app_proto names that make up nearly every record (a decoder's []byte
+// field turned into a string that outlives the line).
+func ProtoText(p []byte) string {
+	if s, ok := knownName(p); ok {
+		return s
+	}
+	return string(p)
+}
+
+// knownName returns the constant string equal to v for the common
+// protocol names.
+func knownName(v []byte) (string, bool) {
+	switch string(v) {
+	case "TCP":
+		return "TCP", true
+	case "UDP":
+		return "UDP", true
+	case "ICMP":
+		return "ICMP", true
+	case "IPv6-ICMP":
+		return "IPv6-ICMP", true
+	case "dns":
+		return "dns", true
+	case "tls":
+		return "tls", true
+	case "http":
+		return "http", true
+	case "failed":
+		return "failed", true
+	}
+	return "", false
 }

@@ -411,24 +411,9 @@ func parseAlert(line []byte, r *decoded, af *eve.AlertFields) error {
 		return errors.New("alert without alert object or timestamp")
 	}
 	r.kind, r.t = recAlert, af.Timestamp
-	r.c = conn{src: af.SrcIP, dst: af.DestIP, sport: af.SrcPort, dport: af.DestPort, proto: protoText(af.Proto)}
+	r.c = conn{src: af.SrcIP, dst: af.DestIP, sport: af.SrcPort, dport: af.DestPort, proto: eve.ProtoText(af.Proto)}
 	r.sid, r.sev, r.sig, r.cat = af.SignatureID, af.Severity, string(af.Signature), string(af.Category)
 	return nil
-}
-
-// protoText is string(p) without an allocation for the common protocols.
-func protoText(p []byte) string {
-	switch string(p) {
-	case "TCP":
-		return "TCP"
-	case "UDP":
-		return "UDP"
-	case "ICMP":
-		return "ICMP"
-	case "IPv6-ICMP":
-		return "IPv6-ICMP"
-	}
-	return string(p)
 }
 
 func (f *Folder) foldAlert(r *decoded) {
