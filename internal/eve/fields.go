@@ -99,15 +99,21 @@ func ParseFlowSummaryOf(line []byte, want FlowFields, s *FlowSummary) error {
 	if err := walkFlow(line, s, want); err != nil {
 		return err
 	}
-	if !s.HasFlow {
-		// A flow object without any counter is still a flow object (rare:
-		// only damaged or hand-made records get here).
-		if _, vt, _, err := jsonparser.Get(line, "flow"); err == nil {
-			if vt != jsonparser.Object && vt != jsonparser.Null {
-				return fmt.Errorf("field flow: want an object, got %s", vt)
-			}
-			s.HasFlow = vt == jsonparser.Object
+	return flowObject(line, s)
+}
+
+// flowObject sets HasFlow for a record whose walk read no flow counter: a
+// flow object without any is still a flow object (rare: only damaged or
+// hand-made records get here).
+func flowObject(line []byte, s *FlowSummary) error {
+	if s.HasFlow {
+		return nil
+	}
+	if _, vt, _, err := jsonparser.Get(line, "flow"); err == nil {
+		if vt != jsonparser.Object && vt != jsonparser.Null {
+			return fmt.Errorf("field flow: want an object, got %s", vt)
 		}
+		s.HasFlow = vt == jsonparser.Object
 	}
 	return nil
 }
