@@ -70,15 +70,11 @@ func (w *statsWalk) top(key []byte) bool {
 		if p.null() {
 			return true
 		}
-		raw, ok := p.rawString()
+		raw, next, ok := plainString(p.line, p.i)
 		if !ok {
 			return false
 		}
-		for _, c := range raw {
-			if c == '\\' {
-				return false
-			}
-		}
+		p.i = next
 		t, ok := parseTimeFast(string(raw))
 		if !ok {
 			return false // ParseTime's other layouts, or its error
