@@ -103,13 +103,17 @@ func FuzzFlowSummary(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line []byte) { checkFlow(t, line) })
 }
 
+// statsSeeds start both stats fuzzers: missing sections, sections out of
+// Suricata's order, a negative and a fractional counter.
+var statsSeeds = []string{seedStats, seedFlow,
+	`{"timestamp":"2026-11-20T10:00:00.000000+0000","event_type":"stats","stats":{"capture":{"kernel_packets":1}}}`,
+	`{"timestamp":"2026-11-20T10:00:00.000000+0000","event_type":"stats","stats":{"decoder":{"bytes":1,"pkts":2},"uptime":1,"capture":{"kernel_drops":0}}}`,
+	`{"timestamp":"2026-11-20T10:00:00.000000+0000","event_type":"stats","stats":{"uptime":-1}}`,
+	`{"timestamp":"2026-11-20T10:00:00.000000+0000","event_type":"stats","stats":{"uptime":1.5}}`,
+}
+
 func FuzzStatsSummary(f *testing.F) {
-	for _, s := range []string{seedStats, seedFlow,
-		`{"timestamp":"2026-11-20T10:00:00.000000+0000","event_type":"stats","stats":{"capture":{"kernel_packets":1}}}`,
-		`{"timestamp":"2026-11-20T10:00:00.000000+0000","event_type":"stats","stats":{"decoder":{"bytes":1,"pkts":2},"uptime":1,"capture":{"kernel_drops":0}}}`,
-		`{"timestamp":"2026-11-20T10:00:00.000000+0000","event_type":"stats","stats":{"uptime":-1}}`,
-		`{"timestamp":"2026-11-20T10:00:00.000000+0000","event_type":"stats","stats":{"uptime":1.5}}`,
-	} {
+	for _, s := range statsSeeds {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, line []byte) { checkStats(t, line) })

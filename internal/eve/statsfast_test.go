@@ -3,6 +3,7 @@ package eve
 import (
 	"bytes"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/suricron/suricron/internal/sharedtest"
@@ -34,15 +35,11 @@ func checkStatsFast(t *testing.T, line []byte) bool {
 }
 
 func FuzzStatsFast(f *testing.F) {
-	for _, s := range []string{seedStats, seedFlow,
-		`{"timestamp":"2026-11-20T10:00:00.000000+0000","event_type":"stats","stats":{"capture":{"kernel_packets":1}}}`,
-		`{"timestamp":"2026-11-20T10:00:00.000000+0000","event_type":"stats","stats":{"decoder":{"bytes":1,"pkts":2},"uptime":1,"capture":{"kernel_drops":0}}}`,
-		`{"timestamp":"2026-11-20T10:00:00.000000+0000","event_type":"stats","stats":{"uptime":-1}}`,
-		`{"timestamp":"2026-11-20T10:00:00.000000+0000","event_type":"stats","stats":{"uptime":1.5}}`,
+	for _, s := range append(slices.Clone(statsSeeds),
 		`{"event_type":"stats","stats":{"uptime":1,"capture":null,"decoder":{"pkts":null}},"timestamp":"2026-11-20T10:00:00.000000+0000"}`,
 		`{"timestamp":null,"stats":{"uptime":1,"capture":{"kernel_packets":1,"kernel_drops":2,"kernel_ifdrops":3},"decoder":{"x":{"pkts":1},"pkts":4,"y":[}]}}`,
 		`{"timestamp":"2026-11-20T10:00:00+0000","stats":[{"uptime":1}]}`,
-	} {
+	) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, line []byte) { checkStatsFast(t, line) })
