@@ -1,6 +1,7 @@
 package homenet
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net"
 	"net/netip"
@@ -41,6 +42,12 @@ type Set struct {
 // base's under mask.
 type v4Net struct{ base, mask uint32 }
 
+// word4 is an IPv4 address as a big-endian word.
+func word4(a netip.Addr) uint32 {
+	b := a.As4()
+	return binary.BigEndian.Uint32(b[:])
+}
+
 // index splits prefixes by family (an IPv4 prefix only ever contains an
 // IPv4 address, any other only an IPv6 one, as for netip.Prefix).
 func (s *Set) index() {
@@ -49,12 +56,11 @@ func (s *Set) index() {
 		switch {
 		case !p.IsValid():
 		case p.Addr().Is4():
-			b := p.Addr().As4()
 			var mask uint32
 			if p.Bits() > 0 {
 				mask = ^uint32(0) << (32 - p.Bits())
 			}
-			s.v4 = append(s.v4, v4Net{base: uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]), mask: mask})
+			s.v4 = append(s.v4, v4Net{base: word4(p.Addr()), mask: mask})
 		default:
 			s.v6 = append(s.v6, p)
 		}
@@ -117,8 +123,7 @@ func (s *Set) Contains(a netip.Addr) bool {
 	}
 	a = a.Unmap().WithZone("")
 	if a.Is4() {
-		b := a.As4()
-		u := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		u := word4(a)
 		for _, n := range s.v4 {
 			if (u^n.base)&n.mask == 0 {
 				return true
